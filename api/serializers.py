@@ -1,0 +1,358 @@
+"""Input (query) and output serializers of the public API.
+
+Output serializers read only public fields: a location's ``public_point``
+(never ``point``), its address only when its visibility is exact, and no expert
+or registrant data at all.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orgs import models as m
+from orgs.geo import public_distance_m
+
+MAX_K = 100
+MAX_BBOX_AREA_DEG2 = 360 * 180 / 4  # a quarter of the planet: a viewport, not the world
+
+UNKNOWN_SLUG = _("Unknown {what}: {values}. See {endpoint} for the list.")
+NOT_FINITE = _("Must be a finite number.")
+ORIGIN_REQUIRED = _("Give an origin: lat and lon, or place.")
+ORIGIN_BOTH = _("Give either lat and lon or place, not both.")
+LAT_LON_PAIR = _("lat and lon go together: give both.")
+UNKNOWN_PLACE = _("No town or city called “{q}” is known. Check the spelling or give lat and lon.")
+
+
+class FiniteFloatField(serializers.FloatField):
+    def to_internal_value(self, data: Any) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            raise serializers.ValidationError(NOT_FINITE)
+        return value
+
+
+class SlugListField(serializers.ListField):
+    child = serializers.SlugField(max_length=80)
+    max_length = 20
+
+
+class FilterQuerySerializer(serializers.Serializer):
+    """Filters shared by /nearest and /locations."""
+
+    category = SlugListField(required=False, help_text="Category slug (repeatable); includes its sub-categories.")
+    target = SlugListField(required=False, help_text="Target-group slug (repeatable).")
+    format = serializers.ListField(
+        child=serializers.ChoiceField(choices=m.ServiceFormat.choices), required=False, max_length=3
+    )
+    free = serializers.BooleanField(required=False, default=False, help_text="Only free services.")
+    open_now = serializers.BooleanField(
+        required=False, default=False, help_text="Open now, in each location's own time zone."
+    )
+    language = serializers.ListField(
+        child=serializers.RegexField(r"^[a-z]{2,3}$", max_length=3), required=False, max_length=10
+    )
+    network = SlugListField(required=False, help_text="Network (coalition) slug (repeatable).")
+
+
+class NearestQuerySerializer(FilterQuerySerializer):
+    lat = FiniteFloatField(required=False, min_value=-90, max_value=90, help_text="WGS84 latitude, degrees.")
+    lon = FiniteFloatField(required=False, min_value=-180, max_value=180, help_text="WGS84 longitude, degrees.")
+    place = serializers.CharField(
+        required=False, max_length=100, help_text="A city or town name, Cyrillic or Latin; typos tolerated."
+    )
+    k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=MAX_K)
+    max_km = FiniteFloatField(required=False, min_value=0.1, max_value=20_000)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        has_lat, has_lon, has_place = "lat" in attrs, "lon" in attrs, bool(attrs.get("place", "").strip())
+        if has_lat != has_lon:
+            raise serializers.ValidationError({"lat" if not has_lat else "lon": [LAT_LON_PAIR]})
+        if has_place and has_lat:
+            raise serializers.ValidationError({"place": [ORIGIN_BOTH]})
+        if not has_place and not has_lat:
+            raise serializers.ValidationError({"lat": [ORIGIN_REQUIRED], "place": [ORIGIN_REQUIRED]})
+        return attrs
+
+
+class BBoxField(serializers.CharField):
+    """``minlon,minlat,maxlon,maxlat``; minlon > maxlon means the box crosses the antimeridian."""
+
+    def to_internal_value(self, data: Any) -> tuple[float, float, float, float]:  # type: ignore[override]
+        text = super().to_internal_value(data)
+        parts = text.split(",")
+        if len(parts) != 4:
+            raise serializers.ValidationError(_("Use four numbers: minlon,minlat,maxlon,maxlat."))
+        try:
+            minlon, minlat, maxlon, maxlat = (float(p) for p in parts)
+        except ValueError as exc:
+            raise serializers.ValidationError(_("Use four numbers: minlon,minlat,maxlon,maxlat.")) from exc
+        if not all(math.isfinite(v) for v in (minlon, minlat, maxlon, maxlat)):
+            raise serializers.ValidationError(NOT_FINITE)
+        if not (-180 <= minlon <= 180 and -180 <= maxlon <= 180 and -90 <= minlat <= 90 and -90 <= maxlat <= 90):
+            raise serializers.ValidationError(_("Longitudes must be within ±180 and latitudes within ±90."))
+        if minlat >= maxlat:
+            raise serializers.ValidationError(_("minlat must be below maxlat."))
+        width = maxlon - minlon if maxlon > minlon else maxlon + 360 - minlon
+        if width <= 0 or width * (maxlat - minlat) > MAX_BBOX_AREA_DEG2:
+            raise serializers.ValidationError(
+                _("The box is too large: at most a quarter of the planet (zoom in), or it is empty.")
+            )
+        return (minlon, minlat, maxlon, maxlat)
+
+
+class ViewportQuerySerializer(FilterQuerySerializer):
+    in_bbox = BBoxField(help_text="minlon,minlat,maxlon,maxlat (WGS84 degrees).")
+    zoom = serializers.IntegerField(min_value=0, max_value=22)
+
+
+class PlacesQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(min_length=1, max_length=100)
+    limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50)
+
+
+class OrganisationQuerySerializer(serializers.Serializer):
+    network = serializers.SlugField(required=False)
+    category = serializers.SlugField(required=False)
+    target = serializers.SlugField(required=False)
+    city = serializers.CharField(required=False, max_length=100)
+    region = serializers.CharField(required=False, max_length=100)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
+    q = serializers.CharField(required=False, max_length=200)
+
+
+# --- output -----------------------------------------------------------------------
+
+
+class PositionSerializer(serializers.Serializer):
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+
+
+class PlaceSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(source="geonameid")
+    lat = serializers.SerializerMethodField()
+    lon = serializers.SerializerMethodField()
+    region_code = serializers.CharField()
+
+    class Meta:
+        model = m.Place
+        fields = ["id", "name", "name_ru", "country_code", "region_code", "population", "timezone", "lat", "lon"]
+
+    def get_lat(self, obj: m.Place) -> float:
+        return round(obj.point.y, 6)
+
+    def get_lon(self, obj: m.Place) -> float:
+        return round(obj.point.x, 6)
+
+
+def _slugs() -> Any:
+    """A read-only list of related objects' slugs."""
+    return serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent: serializers.SlugRelatedField[m.Category] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="slug", read_only=True
+    )
+    children = serializers.SerializerMethodField()
+
+    class Meta:
+        model = m.Category
+        fields = ["slug", "name_ru", "name_en", "name_uk", "description", "parent", "children"]
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_children(self, obj: m.Category) -> list[dict[str, Any]]:
+        kids = self.context.get("children", {}).get(obj.pk, [])
+        return [CategorySerializer(kid, context=self.context).data for kid in kids]
+
+
+class TargetGroupSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = m.TargetGroup
+        fields = ["slug", "name_ru", "name_en", "name_uk"]
+
+
+class NetworkSerializer(serializers.ModelSerializer):
+    members = serializers.IntegerField(read_only=True, required=False)
+
+    class Meta:
+        model = m.Network
+        fields = ["slug", "name", "name_en", "description", "website", "countries", "roles", "members"]
+
+
+class MembershipPublicSerializer(serializers.Serializer):
+    network = serializers.CharField(source="network.slug")
+    network_name = serializers.CharField(source="network.name")
+    role = serializers.CharField()
+    since = serializers.DateField()
+
+
+class OrganisationBriefSerializer(serializers.ModelSerializer):
+    networks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = m.Organisation
+        fields = ["id", "slug", "name", "website", "last_verified_at", "networks"]
+
+    @extend_schema_field(MembershipPublicSerializer(many=True))
+    def get_networks(self, obj: m.Organisation) -> list[dict[str, Any]]:
+        memberships = getattr(obj, "active_memberships", None)
+        if memberships is None:
+            memberships = obj.memberships.filter(status=m.MembershipStatus.ACTIVE).select_related("network")
+        return MembershipPublicSerializer(memberships, many=True).data  # type: ignore[return-value]
+
+
+class OpeningHoursSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = m.OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+
+class LocationPublicSerializer(serializers.ModelSerializer):
+    """A location as the public may see it."""
+
+    position = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    hours = OpeningHoursSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = m.Location
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "visibility",
+            "position",
+            "address",
+            "city",
+            "region",
+            "country",
+            "timezone",
+            "hours",
+            "accessibility",
+            "languages",
+        ]
+
+    @extend_schema_field(PositionSerializer(allow_null=True))
+    def get_position(self, obj: m.Location) -> dict[str, float] | None:
+        if obj.public_point is None:
+            return None
+        # Six decimals (~0.1 m) is the precision of the stored public point;
+        # for protected locations that point is already the blurred one.
+        return {"lat": round(obj.public_point.y, 6), "lon": round(obj.public_point.x, 6)}
+
+    def get_address(self, obj: m.Location) -> str:
+        return obj.address if obj.visibility == m.Visibility.EXACT else ""
+
+
+class ServicePublicSerializer(serializers.ModelSerializer):
+    categories: serializers.SlugRelatedField[Any] = _slugs()
+    target_groups: serializers.SlugRelatedField[Any] = _slugs()
+
+    class Meta:
+        model = m.Service
+        fields = [
+            "id",
+            "name",
+            "description",
+            "categories",
+            "target_groups",
+            "formats",
+            "is_free",
+            "min_age",
+            "max_age",
+            "eligibility",
+            "languages",
+            "phone",
+            "email",
+            "url",
+            "area_kind",
+        ]
+
+
+class RemoteServiceSerializer(ServicePublicSerializer):
+    organisation = OrganisationBriefSerializer(read_only=True)
+
+    class Meta(ServicePublicSerializer.Meta):
+        fields = [*ServicePublicSerializer.Meta.fields, "organisation"]
+
+
+class CentreSerializer(serializers.ModelSerializer):
+    host = OrganisationBriefSerializer(read_only=True)
+    helps_with: serializers.SlugRelatedField[Any] = _slugs()
+
+    class Meta:
+        model = m.ActivePeopleCentre
+        fields = ["slug", "name", "description", "helps_with", "host"]
+
+
+class NearestResultSerializer(serializers.Serializer):
+    distance_m = serializers.IntegerField(
+        help_text="WGS84 geodesic metres from the public position; rounded to 1 km for protected locations."
+    )
+    open_now = serializers.BooleanField(allow_null=True)
+    location = LocationPublicSerializer()
+    organisation = OrganisationBriefSerializer()
+    services = ServicePublicSerializer(many=True)
+
+
+class OriginSerializer(serializers.Serializer):
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+    place = PlaceSerializer(allow_null=True)
+    alternatives = PlaceSerializer(many=True, help_text="Other places with the same name, when it was ambiguous.")
+
+
+class NearestResponseSerializer(serializers.Serializer):
+    origin = OriginSerializer()
+    results = NearestResultSerializer(many=True)
+    remote = RemoteServiceSerializer(many=True)
+    centres = CentreSerializer(many=True)
+
+
+def nearest_result(hit: Any, services: dict[int, m.Service]) -> dict[str, Any]:
+    loc = hit.location
+    return {
+        "distance_m": public_distance_m(hit.distance_m, loc.visibility),
+        "open_now": hit.open_now,
+        "location": loc,
+        "organisation": loc.organisation,
+        "services": [services[sid] for sid in hit.service_ids if sid in services],
+    }
+
+
+class OrganisationDetailSerializer(OrganisationBriefSerializer):
+    locations = LocationPublicSerializer(many=True, read_only=True)
+    services = ServicePublicSerializer(many=True, read_only=True)
+    ogrn = serializers.SerializerMethodField()
+    inn = serializers.SerializerMethodField()
+
+    # A 15-digit ОГРНИП and a 12-digit ИНН identify a person (an individual
+    # entrepreneur): personal data, never public. An organisation's are public record.
+    def get_ogrn(self, obj: m.Organisation) -> str | None:
+        return obj.ogrn if obj.ogrn and len(obj.ogrn) == 13 else None
+
+    def get_inn(self, obj: m.Organisation) -> str | None:
+        return obj.inn if obj.inn and len(obj.inn) == 10 else None
+
+    class Meta(OrganisationBriefSerializer.Meta):
+        fields = [
+            *OrganisationBriefSerializer.Meta.fields,
+            "description",
+            "description_en",
+            "description_uk",
+            "legal_form",
+            "country",
+            "ogrn",
+            "inn",
+            "email",
+            "social_links",
+            "locations",
+            "services",
+        ]

@@ -1,0 +1,191 @@
+"""Public read API: thin views that validate the query, call one selector and
+serialize. Nothing here records the search origin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db.models import Count, Prefetch, Q
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api import serializers as s
+from orgs import gazetteer, selectors, viewport
+from orgs import models as m
+
+
+def _resolve_slugs(model: type[Any], slugs: list[str], param: str, endpoint: str) -> tuple[int, ...]:
+    if not slugs:
+        return ()
+    found = dict(model.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        raise serializers.ValidationError(
+            {param: [str(s.UNKNOWN_SLUG).format(what=param, values=", ".join(unknown), endpoint=endpoint)]}
+        )
+    return tuple(found[slug] for slug in dict.fromkeys(slugs))
+
+
+def search_filters(data: dict[str, Any]) -> selectors.SearchFilters:
+    """Turn validated query parameters into selector filters (slugs to ids)."""
+    return selectors.SearchFilters(
+        facets=_resolve_slugs(m.Category, data.get("category", []), "category", "/api/v1/categories"),
+        target_ids=_resolve_slugs(m.TargetGroup, data.get("target", []), "target", "/api/v1/target-groups"),
+        formats=tuple(dict.fromkeys(data.get("format", []))),
+        free=data.get("free", False),
+        open_now=data.get("open_now", False),
+        languages=tuple(dict.fromkeys(data.get("language", []))),
+        network_ids=_resolve_slugs(m.Network, data.get("network", []), "network", "/api/v1/networks"),
+    )
+
+
+def _filter_parameters() -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter("category", str, many=True, description="Category slug; repeatable; includes sub-categories."),
+        OpenApiParameter("target", str, many=True, description="Target-group slug; repeatable."),
+        OpenApiParameter("format", str, many=True, enum=m.ServiceFormat.values),
+        OpenApiParameter("free", bool),
+        OpenApiParameter("open_now", bool),
+        OpenApiParameter("language", str, many=True, description="ISO 639 code, e.g. ru."),
+        OpenApiParameter("network", str, many=True, description="Network slug; repeatable."),
+    ]
+
+
+class NearestView(APIView):
+    @extend_schema(
+        summary="The nearest matching help",
+        parameters=[s.NearestQuerySerializer, *_filter_parameters()],
+        responses={200: s.NearestResponseSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.NearestQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        filters = search_filters(data)
+
+        place: m.Place | None = None
+        alternatives: list[m.Place] = []
+        if data.get("place"):
+            place, alternatives = gazetteer.place_resolve(q=data["place"])
+            if place is None:
+                raise serializers.ValidationError({"place": [str(s.UNKNOWN_PLACE).format(q=data["place"])]})
+            origin = Point(place.point.x, place.point.y, srid=4326)
+        else:
+            origin = Point(data["lon"], data["lat"], srid=4326)
+
+        max_m = data["max_km"] * 1000 if data.get("max_km") else None
+        hits = selectors.locations_nearest(origin=origin, filters=filters, k=data["k"], max_m=max_m)
+        services = selectors.services_for_hits(hits, filters)
+        for hit in hits:
+            hit.open_now = selectors.is_open(hit.location, filters.now)
+
+        area_place = place or gazetteer.place_nearest(point=origin)
+        area = (
+            selectors.OriginArea(
+                country=area_place.country_code, region_code=area_place.region_code, place_id=area_place.pk
+            )
+            if area_place is not None
+            else None
+        )
+        remote = selectors.services_remote(origin=origin, area=area, filters=filters)
+        centres = selectors.centres_covering(origin=origin)
+        payload = {
+            "origin": {"lat": origin.y, "lon": origin.x, "place": place, "alternatives": alternatives},
+            "results": [s.nearest_result(hit, services) for hit in hits],
+            "remote": remote,
+            "centres": centres,
+        }
+        return Response(s.NearestResponseSerializer(payload).data)
+
+
+class ViewportView(APIView):
+    @extend_schema(
+        summary="Points or clusters for a map viewport (GeoJSON)",
+        parameters=[s.ViewportQuerySerializer, *_filter_parameters()],
+        responses={200: viewport.FEATURE_COLLECTION_SCHEMA},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.ViewportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return Response(
+            viewport.viewport_features(bbox=data["in_bbox"], zoom=data["zoom"], filters=search_filters(data))
+        )
+
+
+class PlacesView(APIView):
+    @extend_schema(
+        summary="Towns and cities by name (autocomplete)",
+        parameters=[s.PlacesQuerySerializer],
+        responses={200: s.PlaceSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.PlacesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        places = gazetteer.places_search(q=query.validated_data["q"], limit=query.validated_data["limit"])
+        return Response(s.PlaceSerializer(places, many=True).data)
+
+
+class CategoriesView(APIView):
+    @extend_schema(summary="The category tree", responses={200: s.CategorySerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        categories = list(m.Category.objects.select_related("parent"))
+        children: dict[int | None, list[m.Category]] = {}
+        for cat in categories:
+            children.setdefault(cat.parent_id, []).append(cat)
+        roots = children.get(None, [])
+        return Response(s.CategorySerializer(roots, many=True, context={"children": children}).data)
+
+
+class TargetGroupsView(APIView):
+    @extend_schema(summary="Who help is for", responses={200: s.TargetGroupSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        return Response(s.TargetGroupSerializer(m.TargetGroup.objects.all(), many=True).data)
+
+
+class NetworksView(APIView):
+    @extend_schema(summary="Coalitions", responses={200: s.NetworkSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        networks = m.Network.objects.annotate(
+            members=Count(
+                "memberships",
+                filter=Q(
+                    memberships__status=m.MembershipStatus.ACTIVE,
+                    memberships__organisation__status=m.PublicationStatus.PUBLISHED,
+                ),
+            )
+        )
+        return Response(s.NetworkSerializer(networks, many=True).data)
+
+
+def _organisations_queryset() -> Any:
+    return selectors.organisations_public().prefetch_related(
+        selectors.memberships_public(),
+        Prefetch("locations", queryset=m.Location.objects.prefetch_related("hours")),
+        Prefetch("services", queryset=m.Service.objects.prefetch_related("categories", "target_groups")),
+    )
+
+
+class OrganisationListView(APIView):
+    @extend_schema(
+        summary="Published organisations",
+        parameters=[s.OrganisationQuerySerializer],
+        responses={200: s.OrganisationBriefSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        query = s.OrganisationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        orgs = selectors.organisations_search(**query.validated_data)
+        return Response(s.OrganisationBriefSerializer(orgs, many=True).data)
+
+
+class OrganisationDetailView(APIView):
+    @extend_schema(summary="One published organisation", responses={200: s.OrganisationDetailSerializer})
+    def get(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(_organisations_queryset(), slug=slug)
+        return Response(s.OrganisationDetailSerializer(org).data)

@@ -1,0 +1,399 @@
+"""Reads for the public: the nearest-help search and what it returns.
+
+Only published organisations are ever returned, and only public positions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from orgs import models as m
+from orgs.geo import public_distance_m
+
+# PostGIS orders geography KNN by distance on a sphere; the answer must be
+# ordered by WGS84 geodesic distance. The two differ by well under 1% (the
+# sphere's mean radius against the ellipsoid), so a location whose sphere
+# distance exceeds the k-th geodesic distance by more than this margin can
+# not belong to the k nearest.
+SPHERE_MARGIN = 0.01
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Filters shared by the nearest search, the map and the organisation list.
+
+    ``facets`` are category ids (each matches its sub-categories too); the
+    other id lists are already resolved from slugs by the caller.
+    """
+
+    facets: tuple[int, ...] = ()
+    target_ids: tuple[int, ...] = ()
+    formats: tuple[str, ...] = ()
+    free: bool = False
+    open_now: bool = False
+    languages: tuple[str, ...] = ()
+    network_ids: tuple[int, ...] = ()
+    now: dt.datetime | None = None
+
+    @property
+    def has_service_filter(self) -> bool:
+        return bool(self.facets or self.target_ids or self.formats or self.free or self.languages)
+
+
+@dataclass
+class NearestHit:
+    location: m.Location
+    distance_m: float  # geodesic metres from the public point, unrounded
+    service_ids: list[int] = field(default_factory=list)
+    open_now: bool | None = None
+
+    @property
+    def public_distance_m(self) -> int:
+        return public_distance_m(self.distance_m, self.location.visibility)
+
+
+# --- taxonomy ---------------------------------------------------------------------
+
+
+def category_descendant_ids(category_ids: Iterable[int]) -> set[int]:
+    """The categories and all categories below them."""
+    ids = {int(i) for i in category_ids}
+    if not ids:
+        return set()
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            WITH RECURSIVE down(id) AS (
+                SELECT id FROM orgs_category WHERE id = ANY(%s)
+              UNION
+                SELECT c.id FROM orgs_category c JOIN down d ON c.parent_id = d.id
+            ) SELECT id FROM down
+            """,
+            [list(ids)],
+        )
+        return {row[0] for row in cur.fetchall()}
+
+
+# --- the nearest search -------------------------------------------------------------
+
+
+def row_conditions(filters: SearchFilters, params: dict[str, Any]) -> list[str]:
+    """WHERE conditions on orgs_searchentry rows (aliased ``e``) for the non-facet filters."""
+    conds: list[str] = []
+    if filters.target_ids:
+        # Cast to the column's type: a parameter of another integer type makes
+        # PostgreSQL fall back from an index condition to a filter.
+        conds.append("e.target_ids && %(target_ids)s::bigint[]")
+        params["target_ids"] = list(filters.target_ids)
+    if filters.formats:
+        conds.append("e.formats && %(formats)s::varchar[]")
+        params["formats"] = list(filters.formats)
+    if filters.free:
+        conds.append("e.is_free")
+    if filters.languages:
+        conds.append("e.languages && %(languages)s::varchar[]")
+        params["languages"] = list(filters.languages)
+    if filters.network_ids:
+        conds.append("e.network_ids && %(network_ids)s::bigint[]")
+        params["network_ids"] = list(filters.network_ids)
+    if filters.open_now:
+        conds.append(f"({OPEN_NOW_SQL})")
+        params["now"] = filters.now or timezone.now()
+    return conds
+
+
+# Whether a location is open at %(now)s in its own time zone. An interval whose
+# closing time is not after its opening time runs past midnight into the next day.
+OPEN_NOW_SQL = """
+EXISTS (
+    SELECT 1 FROM orgs_openinghours h
+    CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE e.timezone) AS t) local
+    WHERE h.location_id = e.location_id AND (
+        (h.weekday = EXTRACT(ISODOW FROM local.t)::int - 1
+         AND local.t::time >= h.opens
+         AND (h.closes > h.opens AND local.t::time < h.closes OR h.closes <= h.opens))
+     OR (h.closes <= h.opens
+         AND h.weekday = (EXTRACT(ISODOW FROM local.t)::int + 5) %% 7
+         AND local.t::time < h.closes)
+    )
+)
+"""
+
+
+def _nearest_rows(
+    *, origin: Point, filters: SearchFilters, limit: int, max_m: float | None
+) -> list[tuple[int, float, float, int | None]]:
+    """Up to ``limit`` index-ordered rows: (location_id, sphere_m, geodesic_m, service_id)."""
+    params: dict[str, Any] = {"origin": bytes(origin.ewkb), "limit": limit}
+    conds = row_conditions(filters, params)
+    if max_m is not None:
+        conds.append("ST_DWithin(e.public_point, %(origin)s::geography, %(max_m)s)")
+        params["max_m"] = max_m
+    extra = "".join(f" AND {c}" for c in conds)
+    facets = filters.facets or (0,)
+    parts = []
+    for i, facet in enumerate(facets):
+        params[f"facet{i}"] = facet
+        parts.append(
+            f"""(SELECT e.location_id, e.service_id, e.public_point <-> %(origin)s::geography AS knn,
+                        e.public_point
+                 FROM orgs_searchentry e
+                 WHERE e.facet = %(facet{i})s::bigint{extra}
+                 ORDER BY e.public_point <-> %(origin)s::geography
+                 LIMIT %(limit)s)"""  # noqa: S608 - fixed fragments; values are bound parameters
+        )
+    union = "\nUNION ALL\n".join(parts)
+    sql = f"""
+        SELECT u.location_id, u.knn, ST_Distance(u.public_point, %(origin)s::geography) AS geodesic, u.service_id
+        FROM ({union}) u
+        ORDER BY u.knn
+        LIMIT %(limit)s
+    """  # noqa: S608 - fixed fragments; values are bound parameters
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+def locations_nearest(
+    *, origin: Point, filters: SearchFilters, k: int = 10, max_m: float | None = None
+) -> list[NearestHit]:
+    """The ``k`` published locations nearest to ``origin`` that offer matching help,
+    nearest first by WGS84 geodesic distance from their public position.
+
+    The index yields rows in spherical order; we keep fetching until the rows
+    not yet seen cannot beat the k-th geodesic distance (see SPHERE_MARGIN).
+    Always the k nearest: there is no radius unless ``max_m`` is given.
+    """
+    limit = max(4 * k, 16)
+    while True:
+        rows = _nearest_rows(origin=origin, filters=filters, limit=limit, max_m=max_m)
+        best: dict[int, float] = {}
+        services: dict[int, set[int]] = {}
+        for location_id, _knn, geodesic, service_id in rows:
+            if location_id not in best or geodesic < best[location_id]:
+                best[location_id] = geodesic
+            if service_id is not None:
+                services.setdefault(location_id, set()).add(service_id)
+        exhausted = len(rows) < limit
+        ranked = sorted(best.items(), key=lambda item: (item[1], item[0]))[:k]
+        if exhausted:
+            break
+        last_sphere = rows[-1][1]
+        if len(ranked) == k and ranked[-1][1] <= last_sphere * (1 - SPHERE_MARGIN):
+            break
+        limit *= 4
+
+    hits_by_id = {loc_id: NearestHit(location=None, distance_m=dist) for loc_id, dist in ranked}  # type: ignore[arg-type]
+    locations = (
+        m.Location.objects.filter(pk__in=hits_by_id)
+        .select_related("organisation")
+        .prefetch_related("hours", memberships_public("organisation__memberships"))
+    )
+    for loc in locations:
+        hit = hits_by_id[loc.pk]
+        hit.location = loc
+        hit.service_ids = sorted(services.get(loc.pk, ()))
+    return [hits_by_id[loc_id] for loc_id, _ in ranked]
+
+
+def services_for_hits(hits: Sequence[NearestHit], filters: SearchFilters) -> dict[int, m.Service]:
+    """The matching services of the hits, with categories and target groups, in one round trip each."""
+    ids = {sid for hit in hits for sid in hit.service_ids}
+    if not ids:
+        return {}
+    qs = m.Service.objects.filter(pk__in=ids).prefetch_related("categories", "target_groups")
+    return {s.pk: s for s in qs}
+
+
+def is_open(location: m.Location, now: dt.datetime | None = None) -> bool | None:
+    """Open now in the location's own time zone; None when it has no hours."""
+    hours = list(location.hours.all())
+    if not hours:
+        return None
+    import zoneinfo
+
+    local = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(location.timezone))
+    today, t = local.weekday(), local.time()
+    yesterday = (today - 1) % 7
+    for h in hours:
+        overnight = h.closes <= h.opens
+        if h.weekday == today and t >= h.opens and (overnight or t < h.closes):
+            return True
+        if overnight and h.weekday == yesterday and t < h.closes:
+            return True
+    return False
+
+
+# --- help without a visit, and Active People Centres ------------------------------
+
+
+@dataclass(frozen=True)
+class OriginArea:
+    """Where an origin lies, as the gazetteer knows it (for service areas)."""
+
+    country: str
+    region_code: str
+    place_id: int | None
+
+
+def services_remote(
+    *, origin: Point, area: OriginArea | None, filters: SearchFilters, limit: int = 20
+) -> list[m.Service]:
+    """Online and phone services of published organisations whose service area
+    covers the origin: anywhere, its country, its region, its city, a radius
+    around one of their locations, or a drawn polygon containing it."""
+    covers = Q(area_kind=m.AreaKind.ANYWHERE) | Q(area_kind=m.AreaKind.POLYGON, area_polygon__covers=origin)
+    if area is not None:
+        covers |= Q(area_kind=m.AreaKind.COUNTRY, area_country=area.country)
+        covers |= Q(area_kind=m.AreaKind.REGION, area_region=area.region_code)
+        if area.place_id is not None:
+            covers |= Q(area_kind=m.AreaKind.CITY, area_place_id=area.place_id)
+    qs = (
+        m.Service.objects.filter(organisation__status=m.PublicationStatus.PUBLISHED)
+        .filter(Q(formats__overlap=[m.ServiceFormat.ONLINE, m.ServiceFormat.PHONE]))
+        .filter(covers | Q(area_kind=m.AreaKind.RADIUS, pk__in=_radius_service_ids(origin)))
+    )
+    qs = _filter_services(qs, filters)
+    # Narrow areas first: help meant for this place before help for everyone.
+    order: dict[str, int] = {
+        m.AreaKind.POLYGON: 0,
+        m.AreaKind.RADIUS: 0,
+        m.AreaKind.CITY: 1,
+        m.AreaKind.REGION: 2,
+        m.AreaKind.COUNTRY: 3,
+        m.AreaKind.ANYWHERE: 4,
+    }
+    found = list(
+        qs.select_related("organisation")
+        .prefetch_related("categories", "target_groups", memberships_public("organisation__memberships"))
+        .distinct()[: limit * 3]
+    )
+    found.sort(key=lambda s: (order.get(s.area_kind, 5), s.organisation.name, s.name))
+    return found[:limit]
+
+
+def _radius_service_ids(origin: Point) -> list[int]:
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT DISTINCT s.id FROM orgs_service s
+            JOIN orgs_serviceatlocation sal ON sal.service_id = s.id
+            JOIN orgs_location l ON l.id = sal.location_id
+            WHERE s.area_kind = 'radius' AND l.public_point IS NOT NULL
+              AND ST_DWithin(l.public_point, %s::geography, s.area_radius_km * 1000.0)
+            """,
+            [bytes(origin.ewkb)],
+        )
+        return [row[0] for row in cur.fetchall()]
+
+
+def _filter_services(qs: QuerySet[m.Service], filters: SearchFilters) -> QuerySet[m.Service]:
+    if filters.facets:
+        qs = qs.filter(categories__in=category_descendant_ids(filters.facets))
+    if filters.target_ids:
+        qs = qs.filter(target_groups__in=filters.target_ids)
+    if filters.formats:
+        qs = qs.filter(formats__overlap=list(filters.formats))
+    if filters.free:
+        qs = qs.filter(is_free=True)
+    if filters.languages:
+        qs = qs.filter(languages__overlap=list(filters.languages))
+    if filters.network_ids:
+        qs = qs.filter(
+            Exists(
+                m.Membership.objects.filter(
+                    organisation=OuterRef("organisation"),
+                    network_id__in=filters.network_ids,
+                    status=m.MembershipStatus.ACTIVE,
+                )
+            )
+        )
+    return qs
+
+
+def centres_covering(*, origin: Point) -> list[m.ActivePeopleCentre]:
+    """Active People Centres whose territory contains the origin."""
+    with connection.cursor() as cur:
+        cur.execute(
+            """
+            SELECT c.id FROM orgs_activepeoplecentre c
+            JOIN orgs_organisation o ON o.id = c.host_id AND o.status = 'published'
+            WHERE ST_Covers(c.territory, %(o)s::geography)
+               OR ST_DWithin(c.centre, %(o)s::geography, c.radius_m)
+            """,
+            {"o": bytes(origin.ewkb)},
+        )
+        ids = [row[0] for row in cur.fetchall()]
+    return list(
+        m.ActivePeopleCentre.objects.filter(pk__in=ids)
+        .select_related("host")
+        .prefetch_related("helps_with", memberships_public("host__memberships"))
+    )
+
+
+# --- organisations ------------------------------------------------------------------
+
+
+def organisations_public() -> QuerySet[m.Organisation]:
+    return m.Organisation.objects.filter(status=m.PublicationStatus.PUBLISHED)
+
+
+def memberships_public(lookup: str = "memberships") -> Prefetch:
+    """Active memberships with their network, as ``active_memberships`` on each organisation."""
+    return Prefetch(
+        lookup,
+        queryset=m.Membership.objects.filter(status=m.MembershipStatus.ACTIVE).select_related("network"),
+        to_attr="active_memberships",
+    )
+
+
+def organisations_search(
+    *,
+    network: str | None = None,
+    category: str | None = None,
+    target: str | None = None,
+    city: str | None = None,
+    region: str | None = None,
+    country: str | None = None,
+    q: str | None = None,
+    limit: int = 100,
+) -> list[m.Organisation]:
+    """Published organisations by filters and Russian text.
+
+    ``q`` matches word by word: a word matches by its Russian stem (full text,
+    "психологов" finds "психолог") or, for typos, by trigram word similarity
+    ("психолг"). ё and е are the same letter here.
+    """
+    qs = organisations_public()
+    if network:
+        qs = qs.filter(memberships__network__slug=network, memberships__status=m.MembershipStatus.ACTIVE)
+    if category:
+        ids = m.Category.objects.filter(slug=category).values_list("pk", flat=True)
+        qs = qs.filter(services__categories__in=category_descendant_ids(ids))
+    if target:
+        qs = qs.filter(services__target_groups__slug=target)
+    if city:
+        qs = qs.filter(locations__city__iexact=city)
+    if region:
+        qs = qs.filter(locations__region__iexact=region)
+    if country:
+        qs = qs.filter(country=country.upper())
+    if q:
+        words = [w for w in q.lower().replace("ё", "е").split() if w][:8]
+        for word in words:
+            qs = qs.extra(
+                where=[
+                    "(to_tsvector('russian', orgs_organisation.search_document) @@ plainto_tsquery('russian', %s)"
+                    " OR %s <%% orgs_organisation.search_document)"
+                ],
+                params=[word, word],
+            )
+    return list(qs.distinct().prefetch_related(memberships_public())[:limit])
