@@ -1,0 +1,365 @@
+"""Write API for partners, coordinators and moderators.
+
+Session-authenticated (CSRF-checked). Input serializers check types and shapes;
+the services in orgs.services check permissions and business rules, so the web
+forms and this API behave the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orgs import models as m
+from orgs import permissions, services
+
+# --- input -----------------------------------------------------------------------
+
+
+class HoursInput(serializers.Serializer):
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+    opens = serializers.TimeField()
+    closes = serializers.TimeField()
+
+
+class LocationInput(serializers.Serializer):
+    name = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    kind = serializers.ChoiceField(choices=m.LocationKind.choices, required=False)
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    place = serializers.IntegerField(required=False, help_text="Gazetteer id of the town, instead of a point.")
+    visibility = serializers.ChoiceField(choices=m.Visibility.choices, required=False)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    city = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    region = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False)
+    timezone = serializers.CharField(required=False, max_length=64)
+    accessibility = serializers.CharField(required=False, allow_blank=True)
+    languages = serializers.ListField(child=serializers.RegexField(r"^[a-z]{2,3}$"), required=False, max_length=10)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    hours = HoursInput(many=True, required=False)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("lat" in attrs) != ("lon" in attrs):
+            raise serializers.ValidationError({"lat": ["lat and lon go together: give both."]})
+        return attrs
+
+
+class ServiceInput(serializers.Serializer):
+    name = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True)
+    categories = serializers.ListField(child=serializers.SlugField(), min_length=1, max_length=20)
+    target_groups = serializers.ListField(child=serializers.SlugField(), required=False, max_length=20)
+    formats = serializers.ListField(
+        child=serializers.ChoiceField(choices=m.ServiceFormat.choices), min_length=1, max_length=3
+    )
+    is_free = serializers.BooleanField(required=False, default=True)
+    min_age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    max_age = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=120)
+    eligibility = serializers.CharField(required=False, allow_blank=True)
+    languages = serializers.ListField(child=serializers.RegexField(r"^[a-z]{2,3}$"), required=False, max_length=10)
+    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    url = serializers.URLField(required=False, allow_blank=True)
+    area_kind = serializers.ChoiceField(choices=m.AreaKind.choices, required=False)
+    area_country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True)
+    area_region = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    area_place = serializers.IntegerField(required=False)
+    area_radius_km = serializers.IntegerField(required=False, min_value=1, max_value=5000)
+    locations = serializers.ListField(
+        child=serializers.IntegerField(min_value=0), required=False, help_text="Indexes into the locations list."
+    )
+
+
+class NetworkApplicationInput(serializers.Serializer):
+    network = serializers.SlugField()
+    role = serializers.ChoiceField(choices=m.MembershipRole.choices)
+
+
+class IdentifierInput(serializers.Serializer):
+    scheme = serializers.CharField(max_length=60)
+    identifier = serializers.CharField(max_length=60)
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True)
+
+
+class OrganisationFieldsInput(serializers.Serializer):
+    name = serializers.CharField(max_length=300)
+    description = serializers.CharField(required=False, allow_blank=True)
+    description_en = serializers.CharField(required=False, allow_blank=True)
+    description_uk = serializers.CharField(required=False, allow_blank=True)
+    legal_form = serializers.ChoiceField(choices=m.LegalForm.choices, required=False)
+    country = serializers.RegexField(r"^[A-Z]{2}$", required=False)
+    ogrn = serializers.CharField(required=False, allow_blank=True, max_length=15)
+    inn = serializers.CharField(required=False, allow_blank=True, max_length=12)
+    website = serializers.URLField(required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    social_links = serializers.ListField(child=serializers.URLField(), required=False, max_length=10)
+
+
+class RegistrationInput(OrganisationFieldsInput):
+    identifiers = IdentifierInput(many=True, required=False)
+    locations = LocationInput(many=True, required=False)
+    services = ServiceInput(many=True, required=False)
+    networks = NetworkApplicationInput(many=True, required=False)
+    confirm_not_duplicate = serializers.BooleanField(required=False, default=False)
+
+
+class OrganisationUpdateInput(OrganisationFieldsInput):
+    name = serializers.CharField(max_length=300, required=False)
+
+
+class ModerationInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["published", "rejected", "suspended"])
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DecisionInput(serializers.Serializer):
+    approve = serializers.BooleanField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MembershipDecisionInput(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["accept", "accept_as_candidate", "reject", "suspend", "exclude"])
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MembershipApplyInput(serializers.Serializer):
+    organisation = serializers.SlugField()
+    network = serializers.SlugField()
+    role = serializers.ChoiceField(choices=m.MembershipRole.choices)
+
+
+class RecommendInput(serializers.Serializer):
+    recommender = serializers.SlugField(help_text="Slug of your member organisation.")
+    text = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RestoreInput(serializers.Serializer):
+    history_id = serializers.IntegerField()
+
+
+def _user(request: Request) -> User:
+    """The signed-in user; every partner view requires IsAuthenticated first."""
+    user = request.user
+    if not isinstance(user, User):  # pragma: no cover - guarded by IsAuthenticated
+        raise NotAuthenticated
+    return user
+
+
+class ClaimInput(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+def _valid(serializer_class: type[serializers.Serializer], request: Request, **kwargs: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _change_response(change_request: m.ChangeRequest | None) -> dict[str, Any]:
+    if change_request is None:
+        return {"applied": True, "change_request": None}
+    return {
+        "applied": False,
+        "change_request": {"id": change_request.pk, "status": change_request.status, "changes": change_request.changes},
+    }
+
+
+# --- partner endpoints ------------------------------------------------------------------
+
+
+class PartnerView(APIView):
+    permission_classes = [IsAuthenticated]
+
+
+class RegisterOrganisationView(PartnerView):
+    @extend_schema(summary="Register an organisation (starts as pending)", request=RegistrationInput)
+    def post(self, request: Request) -> Response:
+        data = _valid(RegistrationInput, request)
+        confirm = data.pop("confirm_not_duplicate")
+        try:
+            org = services.organisation_register(user=_user(request), data=data, confirm_not_duplicate=confirm)
+        except services.DuplicateSuspected as exc:
+            return Response(
+                {
+                    "detail": exc.messages[0],
+                    "overridable": exc.overridable,
+                    "duplicates": [
+                        {"slug": d.organisation.slug, "name": d.organisation.name, "reason": d.reason}
+                        for d in exc.duplicates
+                    ],
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
+        return Response({"slug": org.slug, "status": org.status}, status=status.HTTP_201_CREATED)
+
+
+class OrganisationEditView(PartnerView):
+    @extend_schema(summary="Edit an organisation you manage", request=OrganisationUpdateInput)
+    def patch(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        data = _valid(OrganisationUpdateInput, request, partial=True)
+        return Response(
+            _change_response(services.organisation_update(user=_user(request), organisation=org, changes=data))
+        )
+
+
+class LocationEditView(PartnerView):
+    @extend_schema(summary="Edit a location of an organisation you manage", request=LocationInput)
+    def patch(self, request: Request, pk: int) -> Response:
+        location = get_object_or_404(m.Location.objects.select_related("organisation"), pk=pk)
+        data = _valid(LocationInput, request, partial=True)
+        change_request = services.location_update(user=_user(request), location=location, changes=data)
+        return Response(_change_response(change_request))
+
+
+class ServiceCreateView(PartnerView):
+    @extend_schema(summary="Add a service", request=ServiceInput)
+    def post(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        data = _valid(ServiceInput, request)
+        service = services.service_save(user=_user(request), organisation=org, data=data)
+        return Response({"id": service.pk}, status=status.HTTP_201_CREATED)
+
+
+class ServiceEditView(PartnerView):
+    @extend_schema(summary="Edit a service", request=ServiceInput)
+    def patch(self, request: Request, slug: str, pk: int) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        service = get_object_or_404(m.Service, pk=pk, organisation=org)
+        data = _valid(ServiceInput, request, partial=True)
+        services.service_save(user=_user(request), organisation=org, data=data, service=service)
+        return Response({"id": service.pk})
+
+
+class ConfirmAccurateView(PartnerView):
+    @extend_schema(summary="Confirm the listing is still accurate", request=None)
+    def post(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        org = services.organisation_confirm_accurate(organisation=org, user=_user(request))
+        return Response({"last_verified_at": org.last_verified_at})
+
+
+class ClaimView(PartnerView):
+    @extend_schema(
+        summary="This is us: ask to manage a listing",
+        request=ClaimInput,
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        data = _valid(ClaimInput, request)
+        claim = services.claim_create(user=_user(request), organisation=org, message=data["message"])
+        return Response({"id": claim.pk, "status": claim.status}, status=status.HTTP_201_CREATED)
+
+
+class HistoryView(PartnerView):
+    @extend_schema(summary="Every recorded version of a listing you manage")
+    def get(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        if not (
+            permissions.can_edit_organisation(request.user, org)
+            or permissions.can_moderate_organisation(request.user, org)
+        ):
+            return Response({"detail": str(services.NOT_ALLOWED)}, status=status.HTTP_403_FORBIDDEN)
+        versions = org.history.select_related("history_user").order_by("-history_date")
+        return Response(
+            [
+                {
+                    "history_id": v.history_id,
+                    "date": v.history_date,
+                    "type": v.history_type,
+                    "user": getattr(v.history_user, "username", None),
+                    "name": v.name,
+                    "status": v.status,
+                    "changed": [c.field for c in v.diff_against(v.prev_record).changes] if v.prev_record else [],
+                }
+                for v in versions
+            ]
+        )
+
+
+class RestoreView(PartnerView):
+    @extend_schema(summary="Restore a recorded version", request=RestoreInput)
+    def post(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        data = _valid(RestoreInput, request)
+        services.organisation_restore(user=_user(request), organisation=org, history_id=data["history_id"])
+        return Response({"restored": data["history_id"]})
+
+
+class MembershipApplyView(PartnerView):
+    @extend_schema(summary="Apply to a coalition", request=MembershipApplyInput)
+    def post(self, request: Request) -> Response:
+        data = _valid(MembershipApplyInput, request)
+        org = get_object_or_404(m.Organisation, slug=data["organisation"])
+        network = get_object_or_404(m.Network, slug=data["network"])
+        ms = services.membership_apply(user=_user(request), organisation=org, network=network, role=data["role"])
+        return Response({"id": ms.pk, "status": ms.status}, status=status.HTTP_201_CREATED)
+
+
+class RecommendView(PartnerView):
+    @extend_schema(summary="Recommend an applicant (members only)", request=RecommendInput)
+    def post(self, request: Request, pk: int) -> Response:
+        membership = get_object_or_404(m.Membership, pk=pk)
+        data = _valid(RecommendInput, request)
+        recommender = get_object_or_404(m.Organisation, slug=data["recommender"])
+        services.membership_recommend(
+            user=_user(request), recommender=recommender, membership=membership, text=data["text"]
+        )
+        return Response({"recommendations": membership.recommendations.count()}, status=status.HTTP_201_CREATED)
+
+
+# --- moderation ------------------------------------------------------------------------
+
+
+class ModerationQueueView(PartnerView):
+    @extend_schema(summary="What waits for your decision")
+    def get(self, request: Request) -> Response:
+        from orgs.moderation import moderation_queue
+
+        return Response(moderation_queue(user=_user(request)))
+
+
+class ModerateOrganisationView(PartnerView):
+    @extend_schema(summary="Publish, reject or suspend a listing", request=ModerationInput)
+    def post(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        data = _valid(ModerationInput, request)
+        org = services.organisation_moderate(user=_user(request), organisation=org, **data)
+        return Response({"slug": org.slug, "status": org.status})
+
+
+class DecideChangeRequestView(PartnerView):
+    @extend_schema(summary="Approve or reject a change request", request=DecisionInput)
+    def post(self, request: Request, pk: int) -> Response:
+        cr = get_object_or_404(m.ChangeRequest.objects.select_related("organisation"), pk=pk)
+        data = _valid(DecisionInput, request)
+        cr = services.change_request_decide(user=_user(request), change_request=cr, **data)
+        return Response({"id": cr.pk, "status": cr.status})
+
+
+class DecideClaimView(PartnerView):
+    @extend_schema(summary="Approve or reject a claim", request=DecisionInput)
+    def post(self, request: Request, pk: int) -> Response:
+        claim = get_object_or_404(m.Claim.objects.select_related("organisation"), pk=pk)
+        data = _valid(DecisionInput, request)
+        claim = services.claim_decide(user=_user(request), claim=claim, **data)
+        return Response({"id": claim.pk, "status": claim.status})
+
+
+class DecideMembershipView(PartnerView):
+    @extend_schema(summary="Decide a membership by the coalition's rules", request=MembershipDecisionInput)
+    def post(self, request: Request, pk: int) -> Response:
+        membership = get_object_or_404(m.Membership.objects.select_related("network", "organisation"), pk=pk)
+        data = _valid(MembershipDecisionInput, request)
+        ms = services.membership_decide(user=_user(request), membership=membership, **data)
+        return Response({"id": ms.pk, "role": ms.role, "status": ms.status, "since": ms.since, "until": ms.until})

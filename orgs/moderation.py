@@ -1,0 +1,79 @@
+"""What waits for a moderator's or coordinator's decision (a selector)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from orgs import models as m
+from orgs import permissions
+
+
+def _scope(user: User | AnonymousUser) -> Q | None:
+    """None: everything (site moderators); otherwise the coordinator's coalitions."""
+    if permissions.is_moderator(user):
+        return None
+    return Q(memberships__network_id__in=permissions.coordinated_network_ids(user))
+
+
+def organisations_pending(user: User | AnonymousUser) -> QuerySet[m.Organisation]:
+    qs = m.Organisation.objects.filter(status=m.PublicationStatus.PENDING)
+    scope = _scope(user)
+    return qs if scope is None else qs.filter(scope).distinct()
+
+
+def moderation_queue(*, user: User | AnonymousUser, today: dt.date | None = None) -> dict[str, Any]:
+    today = today or timezone.localdate()
+    scope = _scope(user)
+    networks = None if scope is None else permissions.coordinated_network_ids(user)
+
+    def scoped(qs: QuerySet[Any], path: str = "organisation__") -> QuerySet[Any]:
+        if networks is None:
+            return qs
+        return qs.filter(**{f"{path}memberships__network_id__in": networks}).distinct()
+
+    change_requests = scoped(m.ChangeRequest.objects.filter(status=m.Decision.PENDING).select_related("organisation"))
+    claims = scoped(m.Claim.objects.filter(status=m.Decision.PENDING).select_related("organisation", "requested_by"))
+    memberships = (
+        m.Membership.objects.filter(status=m.MembershipStatus.APPLIED)
+        .select_related("organisation", "network")
+        .annotate(recommendation_count=Count("recommendations"))
+    )
+    candidates = m.Membership.objects.filter(
+        role=m.MembershipRole.CANDIDATE, status=m.MembershipStatus.ACTIVE, until__lte=today
+    ).select_related("organisation", "network")
+    if networks is not None:
+        memberships = memberships.filter(network_id__in=networks)
+        candidates = candidates.filter(network_id__in=networks)
+    return {
+        "organisations": [
+            {"slug": o.slug, "name": o.name, "created_at": o.created_at} for o in organisations_pending(user)
+        ],
+        "change_requests": [
+            {"id": c.pk, "organisation": c.organisation.slug, "changes": c.changes, "created_at": c.created_at}
+            for c in change_requests
+        ],
+        "claims": [
+            {"id": c.pk, "organisation": c.organisation.slug, "message": c.message, "created_at": c.created_at}
+            for c in claims
+        ],
+        "memberships": [
+            {
+                "id": ms.pk,
+                "organisation": ms.organisation.slug,
+                "network": ms.network.slug,
+                "role": ms.role,
+                "recommendations": ms.recommendation_count,
+                "needed": ms.network.min_recommendations,
+            }
+            for ms in memberships
+        ],
+        "candidates_due": [
+            {"id": ms.pk, "organisation": ms.organisation.slug, "network": ms.network.slug, "until": ms.until}
+            for ms in candidates
+        ],
+    }

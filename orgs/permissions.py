@@ -1,0 +1,66 @@
+"""Who may do what: object-level rules shared by the web forms, the API and the admin.
+
+Roles: a partner edits the organisations they own or were invited to; a
+coalition coordinator acts for their own coalition only; a site moderator (the
+"moderators" group) and an admin (superuser) act everywhere.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
+
+from orgs import models as m
+
+MODERATORS_GROUP = "moderators"
+
+User = AuthUser | AnonymousUser
+
+
+def is_admin(user: User) -> bool:
+    return bool(user.is_authenticated and user.is_active and getattr(user, "is_superuser", False))
+
+
+def is_moderator(user: User) -> bool:
+    """A site moderator or an admin."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return is_admin(user) or user.groups.filter(name=MODERATORS_GROUP).exists()
+
+
+def coordinated_network_ids(user: User) -> set[int]:
+    if not (user.is_authenticated and user.is_active):
+        return set()
+    return set(m.NetworkCoordinator.objects.filter(user=user).values_list("network_id", flat=True))
+
+
+def coordinates(user: User, network: m.Network) -> bool:
+    return network.pk in coordinated_network_ids(user)
+
+
+def can_edit_organisation(user: User, organisation: m.Organisation) -> bool:
+    """The owner or an invited editor, or a site moderator."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if is_moderator(user):
+        return True
+    return m.OrganisationAccess.objects.filter(organisation=organisation, user=user).exists()
+
+
+def is_owner(user: User, organisation: m.Organisation) -> bool:
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return m.OrganisationAccess.objects.filter(organisation=organisation, user=user, role=m.AccessRole.OWNER).exists()
+
+
+def can_moderate_organisation(user: User, organisation: m.Organisation) -> bool:
+    """Site moderators everywhere; a coordinator for organisations that are in,
+    or applying to, their coalition."""
+    if is_moderator(user):
+        return True
+    networks = coordinated_network_ids(user)
+    return bool(networks) and organisation.memberships.filter(network_id__in=networks).exists()
+
+
+def can_moderate_membership(user: User, membership: m.Membership) -> bool:
+    return is_moderator(user) or membership.network_id in coordinated_network_ids(user)

@@ -1,0 +1,635 @@
+"""Writes by partners, coordinators and moderators.
+
+Every service is keyword-only, runs in one transaction (nothing is half-saved),
+validates with ``full_clean()`` so the forms, the API and the database enforce
+the same rules, and checks the caller's permission itself: the web forms and the
+API are thin shells around these functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.contrib.gis.geos import Point
+from django.contrib.gis.measure import D
+from django.contrib.postgres.search import TrigramSimilarity
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from orgs import models as m
+from orgs import permissions, search_index
+from orgs.gazetteer import transliterate_ru
+
+# Fields of a published organisation that change only after a moderator agrees:
+# they decide who the listing says it is, and where people will go.
+GATED_ORGANISATION_FIELDS = ("name", "ogrn", "inn")
+GATED_LOCATION_FIELDS = ("point", "address", "city", "region", "country", "visibility", "kind")
+OPEN_ORGANISATION_FIELDS = (
+    "description",
+    "description_en",
+    "description_uk",
+    "website",
+    "email",
+    "social_links",
+    "legal_form",
+    "country",
+)
+OPEN_LOCATION_FIELDS = ("name", "timezone", "accessibility", "languages", "phone")
+
+DUPLICATE_RADIUS_KM = 5
+DUPLICATE_NAME_SIMILARITY = 0.45
+VERIFY_SALT = "orgs.verify"
+VERIFY_LINK_MAX_AGE = dt.timedelta(days=60)
+
+NOT_ALLOWED = _("You may not change this organisation.")
+NOT_COORDINATOR = _("Only a coordinator of this coalition or a site moderator may decide this.")
+ALREADY_DECIDED = _("This has already been decided.")
+DUPLICATE_IDENTIFIER = _("An organisation with this registry identifier is already listed. Ask to manage it instead.")
+SIMILAR_NAME = _(
+    "A similarly named organisation is listed nearby. If it is yours, ask to manage it; "
+    "if not, confirm that yours is a different organisation."
+)
+NOT_A_MEMBER = _("Only active members of this coalition may recommend.")
+OWN_RECOMMENDATION = _("An organisation cannot recommend itself.")
+ROLE_NOT_OFFERED = _("This coalition does not have the role “%(role)s”.")
+NOT_ENOUGH_RECOMMENDATIONS = _(
+    "Membership needs at least %(needed)s recommendations from members; this application has %(have)s. "
+    "It can be accepted as a candidate instead."
+)
+NO_CANDIDATE_TERM = _("This coalition has no candidate status.")
+UNKNOWN_VERSION = _("That version does not belong to this organisation.")
+
+
+class DuplicateSuspected(ValidationError):
+    """Raised before saving a registration that looks like an existing listing."""
+
+    def __init__(self, duplicates: list[Duplicate], *, overridable: bool) -> None:
+        super().__init__(SIMILAR_NAME if overridable else DUPLICATE_IDENTIFIER, code="duplicate")
+        self.duplicates = duplicates
+        self.overridable = overridable
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    organisation: m.Organisation
+    reason: str  # "identifier" or "similar_name"
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise PermissionDenied(message)
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(transliterate_ru(name))[:100] or "organisation"
+    slug, n = base, 1
+    while m.Organisation.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _notify(*, to: Iterable[str], subject: str, body: str) -> None:
+    recipients = sorted({address for address in to if address})
+    if recipients:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+
+
+def _owner_emails(organisation: m.Organisation) -> list[str]:
+    return list(organisation.access.values_list("user__email", flat=True))
+
+
+def _point(data: Mapping[str, Any]) -> Point | None:
+    if data.get("lat") is None or data.get("lon") is None:
+        return None
+    return Point(float(data["lon"]), float(data["lat"]), srid=4326)
+
+
+# --- duplicates ----------------------------------------------------------------------
+
+
+def organisation_duplicates(
+    *, name: str, points: Sequence[Point] = (), ogrn: str | None = None, inn: str | None = None
+) -> list[Duplicate]:
+    """Listings that look like the one being registered: the same registry
+    identifier anywhere, or a similar name (trigram) within a few kilometres."""
+    found: list[Duplicate] = []
+    ident = Q()
+    if ogrn:
+        ident |= Q(ogrn=ogrn)
+    if inn:
+        ident |= Q(inn=inn)
+    if ident:
+        found += [Duplicate(org, "identifier") for org in m.Organisation.objects.filter(ident)]
+    seen = {d.organisation.pk for d in found}
+    if points:
+        near = Q()
+        for point in points:
+            near |= Q(locations__point__dwithin=(point, D(km=DUPLICATE_RADIUS_KM)))
+        similar = (
+            m.Organisation.objects.filter(near)
+            .annotate(similarity=TrigramSimilarity("name", name))
+            .filter(similarity__gte=DUPLICATE_NAME_SIMILARITY)
+            .exclude(pk__in=seen)
+            .distinct()
+            .order_by("-similarity")[:5]
+        )
+        found += [Duplicate(org, "similar_name") for org in similar]
+    return found
+
+
+# --- registration and editing --------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_register(
+    *, user: User, data: Mapping[str, Any], confirm_not_duplicate: bool = False
+) -> m.Organisation:
+    """A partner registers an organisation with its locations, services and
+    coalition applications. It starts as pending and is public only once a
+    moderator approves it. The registrant becomes its owner."""
+    _require(bool(user.is_authenticated and user.is_active), NOT_ALLOWED)
+    locations = list(data.get("locations", []))
+    points = [p for p in (_point(loc) for loc in locations) if p is not None]
+    duplicates = organisation_duplicates(name=data["name"], points=points, ogrn=data.get("ogrn"), inn=data.get("inn"))
+    if any(d.reason == "identifier" for d in duplicates):
+        raise DuplicateSuspected([d for d in duplicates if d.reason == "identifier"], overridable=False)
+    if duplicates and not confirm_not_duplicate:
+        raise DuplicateSuspected(duplicates, overridable=True)
+
+    with search_index.deferred():
+        org = m.Organisation(
+            name=data["name"],
+            slug=_unique_slug(data["name"]),
+            status=m.PublicationStatus.PENDING,
+            ogrn=data.get("ogrn") or None,
+            inn=data.get("inn") or None,
+            **{f: data[f] for f in OPEN_ORGANISATION_FIELDS if f in data},
+        )
+        _save(org, prefix="")
+        m.OrganisationAccess.objects.create(organisation=org, user=user, role=m.AccessRole.OWNER)
+        for i, ident in enumerate(data.get("identifiers", [])):
+            _save(m.OrganisationIdentifier(organisation=org, **ident), prefix=f"identifiers.{i}.")
+        created_locations = [_location_create(org, loc, prefix=f"locations.{i}.") for i, loc in enumerate(locations)]
+        for i, service in enumerate(data.get("services", [])):
+            _service_create(org, service, created_locations, prefix=f"services.{i}.")
+        for i, application in enumerate(data.get("networks", [])):
+            try:
+                network = m.Network.objects.get(slug=application["network"])
+            except m.Network.DoesNotExist as exc:
+                raise ValidationError({f"networks.{i}.network": [_("Unknown coalition.")]}) from exc
+            membership_apply(user=user, organisation=org, network=network, role=application["role"])
+    return org
+
+
+def _save(obj: Any, *, prefix: str, exclude: Sequence[str] = ()) -> None:
+    """full_clean() then save, reporting errors under the nested field path."""
+    try:
+        obj.full_clean(exclude=list(exclude) or None)
+    except ValidationError as exc:
+        raise ValidationError({f"{prefix}{k}": v for k, v in exc.message_dict.items()}) from exc
+    obj.save()
+
+
+def _location_create(org: m.Organisation, data: Mapping[str, Any], *, prefix: str) -> m.Location:
+    point = _point(data)
+    place = None
+    if data.get("place"):
+        place = m.Place.objects.filter(pk=data["place"]).first()
+        if place is None:
+            raise ValidationError({f"{prefix}place": [_("Unknown town; choose one from the list.")]})
+        point = point or Point(place.point.x, place.point.y, srid=4326)
+    kind = data.get("kind") or (m.LocationKind.PHYSICAL if point else m.LocationKind.VIRTUAL)
+    location = m.Location(
+        organisation=org,
+        kind=kind,
+        point=point,
+        place=place,
+        visibility=data.get("visibility", m.Visibility.EXACT),
+        address=data.get("address", ""),
+        city=data.get("city") or (place.name_ru or place.name if place else ""),
+        region=data.get("region", ""),
+        country=data.get("country") or (place.country_code if place else org.country),
+        timezone=data.get("timezone") or (place.timezone if place and place.timezone else "Europe/Moscow"),
+        **{f: data[f] for f in ("name", "accessibility", "languages", "phone") if f in data},
+    )
+    _save(location, prefix=prefix)
+    for j, hours in enumerate(data.get("hours", [])):
+        _save(m.OpeningHours(location=location, **hours), prefix=f"{prefix}hours.{j}.")
+    return location
+
+
+def _service_create(
+    org: m.Organisation, data: Mapping[str, Any], locations: Sequence[m.Location], *, prefix: str
+) -> m.Service:
+    fields = {k: v for k, v in data.items() if k not in {"categories", "target_groups", "locations", "area_place"}}
+    service = m.Service(organisation=org, **fields)
+    if data.get("area_place"):
+        service.area_place = m.Place.objects.filter(pk=data["area_place"]).first()
+    _save(service, prefix=prefix)
+    _service_relations(service, data, locations, prefix=prefix)
+    return service
+
+
+def _service_relations(
+    service: m.Service, data: Mapping[str, Any], locations: Sequence[m.Location], *, prefix: str
+) -> None:
+    if "categories" in data:
+        cats = list(m.Category.objects.filter(slug__in=data["categories"]))
+        if len(cats) != len(set(data["categories"])) or not cats:
+            raise ValidationError({f"{prefix}categories": [_("Choose at least one category from the list.")]})
+        service.categories.set(cats)
+    if "target_groups" in data:
+        groups = list(m.TargetGroup.objects.filter(slug__in=data["target_groups"]))
+        if len(groups) != len(set(data["target_groups"])):
+            raise ValidationError({f"{prefix}target_groups": [_("Unknown target group.")]})
+        service.target_groups.set(groups)
+    if "locations" in data:
+        try:
+            service.locations.set([locations[i] for i in data["locations"]])
+        except (IndexError, TypeError) as exc:
+            raise ValidationError({f"{prefix}locations": [_("Refers to a location that is not in the form.")]}) from exc
+
+
+@transaction.atomic
+def organisation_update(
+    *, user: User, organisation: m.Organisation, changes: Mapping[str, Any]
+) -> m.ChangeRequest | None:
+    """Apply an owner's edits. Descriptions and contacts go live at once; for a
+    published organisation, name and registry identifiers wait for approval as a
+    change request (returned). Moderators' edits go live at once."""
+    _require(permissions.can_edit_organisation(user, organisation), NOT_ALLOWED)
+    org = m.Organisation.objects.select_for_update().get(pk=organisation.pk)
+    unknown = set(changes) - set(OPEN_ORGANISATION_FIELDS) - set(GATED_ORGANISATION_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
+    # An empty identifier is "none", stored as NULL (unique only when present).
+    proposed = {f: (v or None) if f in ("ogrn", "inn") else v for f, v in changes.items()}
+    gated = {f: v for f, v in proposed.items() if f in GATED_ORGANISATION_FIELDS and getattr(org, f) != v}
+    for field in OPEN_ORGANISATION_FIELDS:
+        if field in changes:
+            setattr(org, field, changes[field])
+    defer = org.status == m.PublicationStatus.PUBLISHED and not permissions.is_moderator(user)
+    if not defer:
+        for field, value in gated.items():
+            setattr(org, field, value)
+    if defer and gated:
+        # Validate the proposed values now, so a bad ОГРН is refused at once
+        # rather than after a moderator's approval.
+        probe = m.Organisation(**{**{f: getattr(org, f) for f in ("name", "slug", "ogrn", "inn")}, **gated})
+        try:
+            probe.clean_fields(exclude=[f.name for f in m.Organisation._meta.fields if f.name not in gated])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+    _save(org, prefix="")
+    if defer and gated:
+        return m.ChangeRequest.objects.create(
+            organisation=org,
+            requested_by=user,
+            changes={f: {"old": getattr(org, f), "new": v} for f, v in gated.items()},
+        )
+    return None
+
+
+@transaction.atomic
+def location_update(*, user: User, location: m.Location, changes: Mapping[str, Any]) -> m.ChangeRequest | None:
+    """Edit a location. Hours, languages, accessibility go live at once; for a
+    published organisation the position, address and visibility wait for approval."""
+    org = location.organisation
+    _require(permissions.can_edit_organisation(user, org), NOT_ALLOWED)
+    loc = m.Location.objects.select_for_update().get(pk=location.pk)
+    changes = dict(changes)
+    if "lat" in changes or "lon" in changes:
+        changes["point"] = _point({"lat": changes.pop("lat", None), "lon": changes.pop("lon", None)})
+    hours = changes.pop("hours", None)
+    unknown = set(changes) - set(OPEN_LOCATION_FIELDS) - set(GATED_LOCATION_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
+    for field in OPEN_LOCATION_FIELDS:
+        if field in changes:
+            setattr(loc, field, changes[field])
+    gated = {f: v for f, v in changes.items() if f in GATED_LOCATION_FIELDS and getattr(loc, f) != v}
+    defer = org.status == m.PublicationStatus.PUBLISHED and not permissions.is_moderator(user)
+    if defer and gated:
+        probe = m.Location(**{f: getattr(loc, f) for f in ("kind", "point", "visibility", "country", "timezone")})
+        for f, v in gated.items():
+            setattr(probe, f, v)
+        try:
+            probe.clean_fields(exclude=["organisation", "blur_seed"])
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+    else:
+        for field, value in gated.items():
+            setattr(loc, field, value)
+    _save(loc, prefix="")
+    if hours is not None:
+        loc.hours.all().delete()
+        for j, h in enumerate(hours):
+            _save(m.OpeningHours(location=loc, **h), prefix=f"hours.{j}.")
+    if defer and gated:
+        return m.ChangeRequest.objects.create(
+            organisation=org,
+            location=loc,
+            requested_by=user,
+            changes={f: {"old": _jsonable(getattr(loc, f)), "new": _jsonable(v)} for f, v in gated.items()},
+        )
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Point):
+        return {"lat": value.y, "lon": value.x}
+    return value
+
+
+def _from_json(field: str, value: Any) -> Any:
+    if field == "point" and isinstance(value, dict):
+        return Point(value["lon"], value["lat"], srid=4326)
+    return value
+
+
+@transaction.atomic
+def service_save(
+    *, user: User, organisation: m.Organisation, data: Mapping[str, Any], service: m.Service | None = None
+) -> m.Service:
+    """Create or edit a service; services go live at once (they describe help, not identity)."""
+    _require(permissions.can_edit_organisation(user, organisation), NOT_ALLOWED)
+    locations = list(organisation.locations.order_by("pk"))
+    if service is None:
+        return _service_create(organisation, data, locations, prefix="")
+    if service.organisation_id != organisation.pk:
+        raise PermissionDenied(NOT_ALLOWED)
+    for field, value in data.items():
+        if field not in {"categories", "target_groups", "locations", "area_place"}:
+            setattr(service, field, value)
+    _save(service, prefix="")
+    _service_relations(service, data, locations, prefix="")
+    return service
+
+
+# --- moderation -------------------------------------------------------------------------
+
+
+def _decide(item: Any, *, user: User, approve: bool, reason: str) -> None:
+    if item.status != m.Decision.PENDING:
+        raise ValidationError(ALREADY_DECIDED)
+    item.status = m.Decision.APPROVED if approve else m.Decision.REJECTED
+    item.decided_by = user
+    item.decided_at = timezone.now()
+    item.reason = reason
+    item.save()
+
+
+@transaction.atomic
+def organisation_moderate(*, user: User, organisation: m.Organisation, status: str, reason: str = "") -> m.Organisation:
+    """Publish, reject or suspend a listing; the owners are e-mailed the decision and reason.
+    Suspended and rejected listings leave every public output with this commit."""
+    _require(permissions.can_moderate_organisation(user, organisation), NOT_COORDINATOR)
+    if status not in {m.PublicationStatus.PUBLISHED, m.PublicationStatus.REJECTED, m.PublicationStatus.SUSPENDED}:
+        raise ValidationError({"status": [_("Choose publish, reject or suspend.")]})
+    if status != m.PublicationStatus.PUBLISHED and not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason: it is sent to the organisation.")]})
+    org = m.Organisation.objects.select_for_update().get(pk=organisation.pk)
+    org.status = status
+    org.moderation_reason = reason
+    if status == m.PublicationStatus.PUBLISHED and org.last_verified_at is None:
+        org.last_verified_at = timezone.localdate()
+    _save(org, prefix="")
+    _notify(
+        to=_owner_emails(org),
+        subject=_("Help Locator: %(name)s — %(status)s") % {"name": org.name, "status": org.get_status_display()},
+        body=_("The listing “%(name)s” is now: %(status)s.\n%(reason)s")
+        % {"name": org.name, "status": org.get_status_display(), "reason": reason},
+    )
+    return org
+
+
+@transaction.atomic
+def change_request_decide(
+    *, user: User, change_request: m.ChangeRequest, approve: bool, reason: str = ""
+) -> m.ChangeRequest:
+    _require(permissions.can_moderate_organisation(user, change_request.organisation), NOT_COORDINATOR)
+    cr = m.ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
+    if not approve and not reason.strip():
+        raise ValidationError({"reason": [_("Give the reason: it is sent to the organisation.")]})
+    _decide(cr, user=user, approve=approve, reason=reason)
+    if approve:
+        target: Any = cr.location if cr.location_id else cr.organisation
+        for field, change in cr.changes.items():
+            setattr(target, field, _from_json(field, change["new"]))
+        _save(target, prefix="")
+    _notify(
+        to=[cr.requested_by.email, *_owner_emails(cr.organisation)],
+        subject=_("Help Locator: your change to %(name)s was %(decision)s")
+        % {"name": cr.organisation.name, "decision": cr.get_status_display()},
+        body=reason,
+    )
+    return cr
+
+
+@transaction.atomic
+def claim_create(*, user: User, organisation: m.Organisation, message: str = "") -> m.Claim:
+    """ "This is us": ask to manage an existing listing."""
+    _require(bool(user.is_authenticated and user.is_active), NOT_ALLOWED)
+    claim = m.Claim(organisation=organisation, requested_by=user, message=message)
+    _save(claim, prefix="", exclude=["decided_by"])
+    return claim
+
+
+@transaction.atomic
+def claim_decide(*, user: User, claim: m.Claim, approve: bool, reason: str = "") -> m.Claim:
+    _require(permissions.can_moderate_organisation(user, claim.organisation), NOT_COORDINATOR)
+    claim = m.Claim.objects.select_for_update().get(pk=claim.pk)
+    _decide(claim, user=user, approve=approve, reason=reason)
+    if approve:
+        m.OrganisationAccess.objects.get_or_create(
+            organisation=claim.organisation, user=claim.requested_by, defaults={"role": m.AccessRole.OWNER}
+        )
+    _notify(
+        to=[claim.requested_by.email],
+        subject=_("Help Locator: your request to manage %(name)s was %(decision)s")
+        % {"name": claim.organisation.name, "decision": claim.get_status_display()},
+        body=reason,
+    )
+    return claim
+
+
+# --- coalition membership ------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_apply(*, user: User, organisation: m.Organisation, network: m.Network, role: str) -> m.Membership:
+    _require(permissions.can_edit_organisation(user, organisation), NOT_ALLOWED)
+    if role not in network.roles:
+        raise ValidationError({"role": [ROLE_NOT_OFFERED % {"role": role}]})
+    membership = m.Membership(organisation=organisation, network=network, role=role, status=m.MembershipStatus.APPLIED)
+    _save(membership, prefix="", exclude=["decided_by"])
+    return membership
+
+
+@transaction.atomic
+def membership_recommend(
+    *, user: User, recommender: m.Organisation, membership: m.Membership, text: str = ""
+) -> m.Recommendation:
+    """A member organisation of the same coalition vouches for an applicant."""
+    _require(permissions.can_edit_organisation(user, recommender), NOT_ALLOWED)
+    if recommender.pk == membership.organisation_id:
+        raise ValidationError({"recommender": [OWN_RECOMMENDATION]})
+    is_member = m.Membership.objects.filter(
+        organisation=recommender,
+        network=membership.network,
+        role=m.MembershipRole.MEMBER,
+        status=m.MembershipStatus.ACTIVE,
+    ).exists()
+    if not is_member:
+        raise ValidationError({"recommender": [NOT_A_MEMBER]})
+    recommendation, _created = m.Recommendation.objects.get_or_create(
+        membership=membership, recommender=recommender, defaults={"text": text}
+    )
+    return recommendation
+
+
+@transaction.atomic
+def membership_decide(
+    *, user: User, membership: m.Membership, decision: str, reason: str = "", today: dt.date | None = None
+) -> m.Membership:
+    """Accept (as applied for, or as a candidate), reject, suspend or exclude,
+    by the coalition's own rules (``Network.min_recommendations``,
+    ``Network.candidate_term_days``)."""
+    _require(permissions.can_moderate_membership(user, membership), NOT_COORDINATOR)
+    ms = m.Membership.objects.select_for_update().select_related("network").get(pk=membership.pk)
+    network = ms.network
+    today = today or timezone.localdate()
+    if decision == "accept":
+        if ms.role == m.MembershipRole.MEMBER:
+            have = ms.recommendations.count()
+            if have < network.min_recommendations:
+                raise ValidationError(
+                    {"decision": [NOT_ENOUGH_RECOMMENDATIONS % {"needed": network.min_recommendations, "have": have}]}
+                )
+        ms.status = m.MembershipStatus.ACTIVE
+        ms.since = ms.since or today
+        ms.until = None
+    elif decision == "accept_as_candidate":
+        if not network.candidate_term_days or m.MembershipRole.CANDIDATE not in network.roles:
+            raise ValidationError({"decision": [NO_CANDIDATE_TERM]})
+        ms.role = m.MembershipRole.CANDIDATE
+        ms.status = m.MembershipStatus.ACTIVE
+        ms.since = today
+        ms.until = today + dt.timedelta(days=network.candidate_term_days)
+    elif decision in {"reject", "suspend", "exclude"}:
+        if not reason.strip():
+            raise ValidationError({"reason": [_("Give the reason: it is sent to the organisation.")]})
+        ms.status = {
+            "reject": m.MembershipStatus.REJECTED,
+            "suspend": m.MembershipStatus.SUSPENDED,
+            "exclude": m.MembershipStatus.EXCLUDED,
+        }[decision]
+    else:
+        raise ValidationError({"decision": [_("Unknown decision.")]})
+    ms.decided_by = user
+    ms.note = reason or ms.note
+    _save(ms, prefix="")
+    _notify(
+        to=_owner_emails(ms.organisation),
+        subject=_("Help Locator: %(network)s — %(status)s")
+        % {"network": network.name, "status": ms.get_status_display()},
+        body=reason,
+    )
+    return ms
+
+
+def candidates_due_for_review(*, network: m.Network, today: dt.date | None = None) -> list[m.Membership]:
+    """Candidates whose term is up: the board reviews them."""
+    today = today or timezone.localdate()
+    return list(
+        network.memberships.filter(
+            role=m.MembershipRole.CANDIDATE, status=m.MembershipStatus.ACTIVE, until__lte=today
+        ).select_related("organisation")
+    )
+
+
+# --- keeping data fresh ----------------------------------------------------------------
+
+
+def verify_token(organisation: m.Organisation) -> str:
+    return signing.dumps({"org": organisation.pk}, salt=VERIFY_SALT)
+
+
+@transaction.atomic
+def organisation_confirm_accurate(
+    *, organisation: m.Organisation, user: User | None = None, token: str | None = None
+) -> m.Organisation:
+    """ "Still accurate": by an owner, or by the signed link in the reminder e-mail."""
+    if token is not None:
+        try:
+            payload = signing.loads(token, salt=VERIFY_SALT, max_age=VERIFY_LINK_MAX_AGE)
+        except signing.BadSignature as exc:
+            raise PermissionDenied(_("This link is invalid or has expired. Sign in to confirm.")) from exc
+        _require(payload.get("org") == organisation.pk, NOT_ALLOWED)
+    else:
+        _require(user is not None and permissions.can_edit_organisation(user, organisation), NOT_ALLOWED)
+    m.Organisation.objects.filter(pk=organisation.pk).update(last_verified_at=timezone.localdate(), is_stale=False)
+    organisation.refresh_from_db()
+    return organisation
+
+
+def verification_reminders(*, now: dt.datetime | None = None, base_url: str = "") -> dict[str, int]:
+    """Remind owners whose listing was not confirmed for 6 months (once a
+    month at most); mark listings not confirmed for 12 months as stale."""
+    now = now or timezone.now()
+    today = now.date()
+    remind_before = today - dt.timedelta(days=182)
+    stale_before = today - dt.timedelta(days=365)
+    reminded = 0
+    due = m.Organisation.objects.filter(
+        status=m.PublicationStatus.PUBLISHED, last_verified_at__lt=remind_before
+    ).filter(Q(verification_reminded_at__isnull=True) | Q(verification_reminded_at__lt=now - dt.timedelta(days=30)))
+    for org in due.prefetch_related("access__user"):
+        link = f"{base_url}/verify/{org.slug}/?token={verify_token(org)}"
+        _notify(
+            to=_owner_emails(org),
+            subject=_("Help Locator: is “%(name)s” still accurate?") % {"name": org.name},
+            body=_("Please check the listing and confirm it in one click: %(link)s") % {"link": link},
+        )
+        m.Organisation.objects.filter(pk=org.pk).update(verification_reminded_at=now)
+        reminded += 1
+    stale = m.Organisation.objects.filter(last_verified_at__lt=stale_before, is_stale=False).update(is_stale=True)
+    fresh = m.Organisation.objects.filter(last_verified_at__gte=stale_before, is_stale=True).update(is_stale=False)
+    return {"reminded": reminded, "marked_stale": stale, "unmarked": fresh}
+
+
+# --- history ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def organisation_restore(*, user: User, organisation: m.Organisation, history_id: int) -> m.Organisation:
+    """Restore a recorded version of an organisation's own fields (an owner's
+    restore of the name or identifiers still goes through moderation)."""
+    _require(permissions.can_edit_organisation(user, organisation), NOT_ALLOWED)
+    try:
+        version = organisation.history.get(history_id=history_id)
+    except m.Organisation.history.model.DoesNotExist as exc:
+        raise ValidationError({"history_id": [UNKNOWN_VERSION]}) from exc
+    changes = {
+        f: getattr(version, f)
+        for f in (*OPEN_ORGANISATION_FIELDS, *GATED_ORGANISATION_FIELDS)
+        if getattr(version, f) != getattr(organisation, f)
+    }
+    organisation_update(user=user, organisation=organisation, changes=changes)
+    organisation.refresh_from_db()
+    return organisation
