@@ -1,0 +1,758 @@
+/* The locator: the search panel, the list of nearest help, and the map's
+ * points, loaded from the public API for the part of the map in view.
+ *
+ * Everything shown here comes from the API as JSON and reaches the page only
+ * as text (textContent, text nodes, attribute values set one by one), never
+ * as HTML: an organisation called "<script>…" is shown as those characters.
+ * The search origin (a typed town or the browser's position) goes only into
+ * the /api/v1/nearest request; it is not kept in the address, the history or
+ * any storage. */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-locator]");
+  var configNode = document.getElementById("locator-config");
+  if (!root || !configNode) return;
+  var config = JSON.parse(configNode.textContent);
+  var M = config.messages;
+  var map = window.L ? window[root.getAttribute("data-map-name")] : null;
+
+  var form = document.getElementById("search-form");
+  var input = document.getElementById("place-input");
+  var listbox = document.getElementById("place-options");
+  var locateButton = document.getElementById("locate-me");
+  var resultsStatus = document.getElementById("results-status");
+  var resultsList = document.getElementById("results-list");
+  var alternativesBox = document.getElementById("results-alternatives");
+  var remoteStatus = document.getElementById("remote-status");
+  var remoteList = document.getElementById("remote-list");
+  var centresSection = document.getElementById("centres");
+  var centresList = document.getElementById("centres-list");
+  var mapStatus = document.getElementById("map-status");
+
+  var wide = window.matchMedia("(min-width: 48rem)");
+  var integer = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 0 });
+  var oneDecimal = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 1 });
+
+  // --- small helpers ------------------------------------------------------------
+
+  /* An element with text content and attributes; children are nodes or strings
+   * (strings become text nodes). */
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) {
+      var value = attrs[key];
+      if (value === null || value === undefined || value === false) return;
+      if (key === "text") node.textContent = String(value);
+      else node.setAttribute(key, String(value));
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined || child === "") return;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
+    return node;
+  }
+
+  function fmt(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
+  function urlFor(template, slug) {
+    return template.replace("__slug__", encodeURIComponent(slug));
+  }
+
+  function webUrl(url) {
+    return /^https?:\/\//i.test(url || "") ? url : null;
+  }
+
+  function telUrl(phone) {
+    return "tel:" + String(phone).replace(/[^0-9+]/g, "");
+  }
+
+  function distanceText(metres, visibility) {
+    var text;
+    if (metres < 1000) text = fmt(M.metres, { n: integer.format(metres) });
+    else if (metres < 10000) text = fmt(M.kilometres, { n: oneDecimal.format(metres / 1000) });
+    else text = fmt(M.kilometres, { n: integer.format(metres / 1000) });
+    return visibility === "exact" ? text : fmt(M.about, { d: text });
+  }
+
+  function placeName(place) {
+    if (!place) return "";
+    return config.lang === "en" ? place.name : place.name_ru || place.name;
+  }
+
+  function uniqueJoin(parts) {
+    var seen = {};
+    return parts
+      .filter(function (p) {
+        if (!p || seen[p]) return false;
+        seen[p] = true;
+        return true;
+      })
+      .join(", ");
+  }
+
+  function getJSON(url, signal) {
+    return fetch(url, { signal: signal, headers: { Accept: "application/json" }, credentials: "same-origin" }).then(
+      function (response) {
+        return response.json().then(
+          function (body) {
+            if (!response.ok) throw { status: response.status, body: body };
+            return body;
+          },
+          function () {
+            throw { status: response.status, body: null };
+          }
+        );
+      }
+    );
+  }
+
+  function isAbort(err) {
+    return err && err.name === "AbortError";
+  }
+
+  /* The filters chosen in the form, and those fixed by the page (the embed
+   * widget's coalition), as query parameters of the API. */
+  function filterParams() {
+    var params = new URLSearchParams();
+    if (form) {
+      if (form.elements.category.value) params.append("category", form.elements.category.value);
+      if (form.elements.target.value) params.append("target", form.elements.target.value);
+      Array.prototype.forEach.call(form.querySelectorAll('input[name="format"]:checked'), function (box) {
+        params.append("format", box.value);
+      });
+      if (form.elements.free.checked) params.append("free", "true");
+      if (form.elements.open_now.checked) params.append("open_now", "true");
+    }
+    Object.keys(config.fixed || {}).forEach(function (key) {
+      config.fixed[key].forEach(function (value) {
+        params.append(key, value);
+      });
+    });
+    return params;
+  }
+
+  // --- the map: points and clusters for the viewport --------------------------------
+
+  var pointsLayer = map ? L.layerGroup().addTo(map) : null;
+  var originLayer = map ? L.layerGroup().addTo(map) : null;
+  var resultsLayer = map ? L.layerGroup().addTo(map) : null;
+  var viewportTimer = null;
+  var viewportAbort = null;
+  // The API answers for at most a quarter of the planet at a time.
+  var MAX_BOX_AREA = (360 * 180) / 4 - 1;
+  var MAX_BOXES = 6;
+
+  function wrapLon(lon) {
+    return ((((lon + 180) % 360) + 360) % 360) - 180;
+  }
+
+  /* The visible area as API boxes (minlon,minlat,maxlon,maxlat): longitudes
+   * wrapped into ±180 (a box may cross the antimeridian), and a view wider
+   * than the API allows split into strips. */
+  function viewportBoxes(bounds) {
+    var south = Math.max(-90, bounds.getSouth());
+    var north = Math.min(90, bounds.getNorth());
+    var west = bounds.getWest();
+    var east = bounds.getEast();
+    if (east - west >= 360) {
+      west = -180;
+      east = 180;
+    }
+    var height = Math.max(north - south, 1e-6);
+    var count = Math.min(MAX_BOXES, Math.max(1, Math.ceil(((east - west) * height) / MAX_BOX_AREA)));
+    var step = (east - west) / count;
+    var boxes = [];
+    for (var i = 0; i < count; i += 1) {
+      var a = wrapLon(west + i * step);
+      var b = wrapLon(west + (i + 1) * step);
+      if (b === -180) b = 180;
+      if (a === b) continue;
+      boxes.push([a, south, b, north].map(function (v) {
+        return Math.round(v * 1e5) / 1e5;
+      }));
+    }
+    return boxes;
+  }
+
+  /* A position moved by whole turns of longitude to the world copy in view. */
+  function nearView(lat, lon) {
+    var centre = map.getCenter().lng;
+    return L.latLng(lat, lon + 360 * Math.round((centre - lon) / 360));
+  }
+
+  function setMapStatus(text) {
+    if (mapStatus) mapStatus.textContent = text;
+  }
+
+  function scheduleViewport() {
+    if (!map) return;
+    window.clearTimeout(viewportTimer);
+    viewportTimer = window.setTimeout(loadViewport, 200);
+  }
+
+  function loadViewport() {
+    if (viewportAbort) viewportAbort.abort();
+    var controller = new AbortController();
+    viewportAbort = controller;
+    var zoom = Math.max(0, Math.min(22, Math.round(map.getZoom())));
+    var filters = filterParams();
+    setMapStatus(M.mapLoading);
+    var requests = viewportBoxes(map.getBounds()).map(function (box) {
+      var params = new URLSearchParams(filters);
+      params.set("in_bbox", box.join(","));
+      params.set("zoom", String(zoom));
+      return getJSON(config.api.locations + "?" + params.toString(), controller.signal);
+    });
+    Promise.all(requests).then(
+      function (collections) {
+        if (viewportAbort === controller) drawViewport(collections);
+      },
+      function (err) {
+        if (!isAbort(err) && viewportAbort === controller) setMapStatus(M.mapError);
+      }
+    );
+  }
+
+  function drawViewport(collections) {
+    pointsLayer.clearLayers();
+    var seen = {};
+    var points = 0;
+    var clustered = 0;
+    var clusters = 0;
+    collections.forEach(function (collection) {
+      (collection.features || []).forEach(function (feature) {
+        var coords = feature.geometry.coordinates;
+        var props = feature.properties || {};
+        var latlng = nearView(coords[1], coords[0]);
+        if (props.cluster) {
+          clusters += 1;
+          clustered += props.count;
+          pointsLayer.addLayer(clusterMarker(latlng, props.count));
+        } else if (!seen[props.location_id]) {
+          seen[props.location_id] = true;
+          points += 1;
+          pointsLayer.addLayer(pointMarker(latlng, props));
+        }
+      });
+    });
+    root.setAttribute("data-points", String(points));
+    root.setAttribute("data-clusters", String(clusters));
+    setMapStatus(clusters ? fmt(M.mapClusters, { n: integer.format(points + clustered) }) : fmt(M.mapPoints, { n: integer.format(points) }));
+  }
+
+  function clusterMarker(latlng, count) {
+    var size = count < 10 ? 32 : count < 100 ? 38 : count < 1000 ? 46 : 54;
+    var title = fmt(M.clusterTitle, { n: integer.format(count) });
+    var marker = L.marker(latlng, {
+      icon: L.divIcon({ html: el("span", { text: integer.format(count) }), className: "hl-cluster", iconSize: [size, size] }),
+      title: title,
+      keyboard: true,
+      riseOnHover: true,
+    });
+    marker.on("add", function () {
+      var node = marker.getElement();
+      if (node) {
+        node.setAttribute("role", "button");
+        node.setAttribute("aria-label", title);
+      }
+    });
+    marker.on("click", function () {
+      map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+    });
+    return marker;
+  }
+
+  function pointMarker(latlng, props) {
+    var exact = props.visibility === "exact";
+    var marker = L.circleMarker(latlng, {
+      radius: 7,
+      weight: 2,
+      color: exact ? "#1e3a8a" : "#92400e",
+      fillColor: exact ? "#3b82f6" : "#fbbf24",
+      fillOpacity: 0.9,
+      dashArray: exact ? null : "3 3",
+      className: exact ? "hl-point" : "hl-point hl-approximate",
+    });
+    marker.bindPopup(function () {
+      return pointPopup(props);
+    });
+    return marker;
+  }
+
+  function protectionNote(visibility) {
+    if (visibility === "exact") return null;
+    return el("p", { class: "note", text: visibility === "city" ? M.cityOnly : M.approximate });
+  }
+
+  function pointPopup(props) {
+    return el("div", { class: "hl-popup" }, [
+      el("a", { class: "hl-popup-title", href: urlFor(config.organisationUrl, props.organisation), text: props.organisation_name || "" }),
+      el("p", { text: uniqueJoin([props.name, props.city]) }),
+      protectionNote(props.visibility),
+    ]);
+  }
+
+  if (map) {
+    map.on("moveend", scheduleViewport);
+    map.whenReady(scheduleViewport);
+  }
+
+  // Only the browse map (a coalition's page) and no search panel: done.
+  if (!form) return;
+
+  // --- the search --------------------------------------------------------------------
+
+  var search = { origin: null, seq: 0, abort: null, markers: [] };
+
+  function setStatus(text) {
+    resultsStatus.textContent = text;
+  }
+
+  function clearResults() {
+    resultsList.textContent = "";
+    alternativesBox.textContent = "";
+    alternativesBox.hidden = true;
+    search.markers = [];
+    if (resultsLayer) resultsLayer.clearLayers();
+    if (originLayer) originLayer.clearLayers();
+  }
+
+  function runSearch(origin, options) {
+    options = options || {};
+    search.origin = origin;
+    search.seq += 1;
+    var seq = search.seq;
+    if (search.abort) search.abort.abort();
+    var controller = new AbortController();
+    search.abort = controller;
+
+    var params = filterParams();
+    params.set("k", "10");
+    if (origin.place) {
+      params.set("place", origin.place);
+    } else {
+      // About ten metres: enough for the order of results, and no more
+      // precise than the search needs.
+      params.set("lat", origin.lat.toFixed(4));
+      params.set("lon", origin.lon.toFixed(4));
+    }
+    setStatus(M.searching);
+    resultsList.setAttribute("aria-busy", "true");
+
+    var nearest = getJSON(config.api.nearest + "?" + params.toString(), controller.signal);
+    // Help by phone and online is shown whatever the format filter: when the
+    // chosen formats leave it out, it is asked for separately.
+    var formats = params.getAll("format");
+    var remote = nearest.then(function (data) {
+      if (!formats.length || formats.indexOf("online") >= 0 || formats.indexOf("phone") >= 0) return data.remote;
+      var remoteParams = new URLSearchParams(params);
+      remoteParams.delete("format");
+      remoteParams.delete("open_now");
+      remoteParams.set("k", "1");
+      return getJSON(config.api.nearest + "?" + remoteParams.toString(), controller.signal).then(function (more) {
+        return more.remote;
+      });
+    });
+
+    Promise.all([nearest, remote]).then(
+      function (answers) {
+        if (seq !== search.seq) return;
+        resultsList.removeAttribute("aria-busy");
+        renderResults(answers[0], origin, options);
+        renderRemote(answers[1]);
+        renderCentres(answers[0].centres || []);
+      },
+      function (err) {
+        if (isAbort(err) || seq !== search.seq) return;
+        resultsList.removeAttribute("aria-busy");
+        clearResults();
+        if (err && err.status === 400 && err.body && err.body.place && origin.place) {
+          setStatus(fmt(M.unknownPlace, { q: origin.place }));
+        } else {
+          setStatus(M.loadError);
+        }
+      }
+    );
+  }
+
+  function renderResults(data, origin, options) {
+    clearResults();
+    var results = data.results || [];
+    var label = origin.place ? placeName(data.origin.place) || origin.place : origin.label;
+    setStatus(results.length ? fmt(M.resultsNear, { place: label }) : M.noResults);
+
+    var alternatives = (data.origin && data.origin.alternatives) || [];
+    if (alternatives.length) {
+      alternativesBox.appendChild(el("span", { text: M.alsoCalled + " " }));
+      alternatives.forEach(function (place) {
+        var button = el("button", { type: "button", class: "link", text: placeName(place) + " (" + place.country_code + ")" });
+        button.addEventListener("click", function () {
+          input.value = placeName(place);
+          runSearch({ lat: place.lat, lon: place.lon, label: placeName(place) });
+        });
+        alternativesBox.appendChild(button);
+      });
+      alternativesBox.hidden = false;
+    }
+
+    var bounds = [];
+    if (map) {
+      var here = L.latLng(data.origin.lat, data.origin.lon);
+      bounds.push(here);
+      originLayer.addLayer(L.circleMarker(here, { radius: 6, color: "#111827", weight: 3, fillColor: "#fff", fillOpacity: 1, className: "hl-origin", interactive: false }));
+    }
+    results.forEach(function (result, index) {
+      var item = resultItem(result, index);
+      resultsList.appendChild(item);
+      var position = result.location.position;
+      if (map && position) {
+        var marker = resultMarker(result, index);
+        resultsLayer.addLayer(marker);
+        search.markers[index] = marker;
+        if (index < 5) bounds.push(marker.getLatLng());
+      }
+    });
+    if (map && !options.keepView) {
+      if (bounds.length > 1) map.fitBounds(L.latLngBounds(bounds), { padding: [30, 30], maxZoom: 13 });
+      else if (bounds.length === 1) map.setView(bounds[0], 10);
+    }
+  }
+
+  function serviceLine(service) {
+    var parts = [];
+    (service.formats || []).forEach(function (f) {
+      parts.push(config.formats[f] || f);
+    });
+    parts.push(service.is_free ? M.free : M.paid);
+    var categories = (service.categories || []).map(function (slug) {
+      return config.categories[slug] || slug;
+    });
+    return el("li", {}, [
+      el("span", { class: "service-name", text: service.name }),
+      " — " + parts.join(", "),
+      categories.length ? el("span", { class: "service-categories", text: " (" + categories.join("; ") + ")" }) : null,
+    ]);
+  }
+
+  function networksLine(organisation) {
+    var networks = (organisation.networks || []).map(function (n) {
+      return n.network_name + " (" + (config.roles[n.role] || n.role) + ")";
+    });
+    return networks.length ? el("p", { class: "networks", text: networks.join("; ") }) : null;
+  }
+
+  function openBadge(openNow) {
+    if (openNow === true) return el("span", { class: "badge open", text: M.openNow });
+    if (openNow === false) return el("span", { class: "badge closed", text: M.closedNow });
+    return null;
+  }
+
+  function resultItem(result, index) {
+    var location = result.location;
+    var organisation = result.organisation;
+    var number = index + 1;
+    var distance = distanceText(result.distance_m, location.visibility);
+    var item = el("li", { class: "result", id: "result-" + number, tabindex: "-1", "data-distance": result.distance_m }, [
+      el("h3", { class: "result-title" }, [
+        el("span", { class: "result-number", "aria-hidden": "true", text: String(number) }),
+        el("a", { href: urlFor(config.organisationUrl, organisation.slug), text: organisation.name }),
+      ]),
+      el("p", { class: "result-meta" }, [
+        el("strong", { class: "distance", text: distance }),
+        " · " + uniqueJoin([location.name, location.address, location.city]) + " ",
+        openBadge(result.open_now),
+      ]),
+      protectionNote(location.visibility),
+      result.services && result.services.length ? el("ul", { class: "result-services" }, result.services.map(serviceLine)) : null,
+      networksLine(organisation),
+    ]);
+    if (map && location.position) {
+      var show = el("button", { type: "button", class: "small show-on-map", text: M.showOnMap });
+      show.addEventListener("click", function () {
+        var marker = search.markers[index];
+        if (!marker) return;
+        highlight(index, false);
+        map.setView(marker.getLatLng(), Math.max(map.getZoom(), 13));
+        marker.openPopup();
+        if (!wide.matches) document.getElementById(root.getAttribute("data-map-name")).scrollIntoView({ block: "center" });
+      });
+      item.appendChild(show);
+    }
+    return item;
+  }
+
+  function resultMarker(result, index) {
+    var number = index + 1;
+    var position = result.location.position;
+    var title = fmt(M.resultMarker, { n: number, name: result.organisation.name });
+    var marker = L.marker(nearView(position.lat, position.lon), {
+      icon: L.divIcon({ html: el("span", { text: String(number) }), className: "hl-result", iconSize: [30, 30] }),
+      title: title,
+      keyboard: true,
+      zIndexOffset: 1000 - index,
+    });
+    marker.on("add", function () {
+      var node = marker.getElement();
+      if (node) {
+        node.setAttribute("role", "button");
+        node.setAttribute("aria-label", title);
+        node.setAttribute("data-result", String(number));
+      }
+    });
+    marker.bindPopup(function () {
+      return resultPopup(result, index);
+    });
+    marker.on("click", function () {
+      highlight(index, false);
+    });
+    return marker;
+  }
+
+  function resultPopup(result, index) {
+    var location = result.location;
+    var back = el("button", { type: "button", class: "small link", text: M.showInList });
+    back.addEventListener("click", function () {
+      highlight(index, true);
+    });
+    return el("div", { class: "hl-popup" }, [
+      el("a", { class: "hl-popup-title", href: urlFor(config.organisationUrl, result.organisation.slug), text: result.organisation.name }),
+      el("p", { text: fmt(M.distance, { d: distanceText(result.distance_m, location.visibility) }) }),
+      el("p", { text: uniqueJoin([location.name, location.address, location.city]) }),
+      protectionNote(location.visibility),
+      back,
+    ]);
+  }
+
+  /* Mark a result in the list (and its marker); bring it into view in the
+   * list when the list is beside the map, or when asked to (focus). */
+  function highlight(index, focus) {
+    Array.prototype.forEach.call(resultsList.children, function (item, i) {
+      item.classList.toggle("active", i === index);
+    });
+    search.markers.forEach(function (marker, i) {
+      var node = marker && marker.getElement();
+      if (node) node.classList.toggle("active", i === index);
+    });
+    var item = resultsList.children[index];
+    if (!item) return;
+    if (focus) {
+      item.scrollIntoView({ block: "center" });
+      item.focus();
+    } else if (wide.matches) {
+      item.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function contactLinks(service) {
+    var links = [];
+    if (service.phone) links.push(el("a", { href: telUrl(service.phone), text: service.phone }));
+    if (webUrl(service.url)) links.push(el("a", { href: webUrl(service.url), rel: "noopener noreferrer", target: "_blank", text: M.website }));
+    if (service.email) links.push(el("a", { href: "mailto:" + service.email, text: service.email }));
+    var line = el("p", { class: "contacts" });
+    links.forEach(function (link, i) {
+      if (i) line.appendChild(document.createTextNode(" · "));
+      line.appendChild(link);
+    });
+    return links.length ? line : null;
+  }
+
+  function renderRemote(services) {
+    remoteList.textContent = "";
+    services = services || [];
+    remoteStatus.textContent = services.length ? "" : M.remoteNone;
+    remoteStatus.hidden = !!services.length;
+    services.forEach(function (service) {
+      var formats = (service.formats || [])
+        .filter(function (f) {
+          return f !== "in_person";
+        })
+        .map(function (f) {
+          return config.formats[f] || f;
+        });
+      remoteList.appendChild(
+        el("li", { class: "remote-item" }, [
+          el("h3", {}, [el("a", { href: urlFor(config.organisationUrl, service.organisation.slug), text: service.organisation.name })]),
+          el("p", {}, [
+            el("span", { class: "service-name", text: service.name }),
+            " — " + formats.concat([service.is_free ? M.free : M.paid]).join(", "),
+          ]),
+          el("p", { class: "hint", text: fmt(M.coversArea, { area: config.areas[service.area_kind] || service.area_kind }) }),
+          contactLinks(service),
+        ])
+      );
+    });
+  }
+
+  function renderCentres(centres) {
+    centresList.textContent = "";
+    centresSection.hidden = !centres.length;
+    centres.forEach(function (centre) {
+      var helps = (centre.helps_with || []).map(function (slug) {
+        return config.categories[slug] || slug;
+      });
+      centresList.appendChild(
+        el("li", {}, [
+          el("a", { href: urlFor(config.centreUrl, centre.slug), text: centre.name }),
+          el("p", { class: "hint", text: M.host + ": " + centre.host.name }),
+          helps.length ? el("p", { text: helps.join("; ") }) : null,
+        ])
+      );
+    });
+  }
+
+  // --- the place box: suggestions from the gazetteer ------------------------------------
+
+  var suggest = { timer: null, abort: null, places: [], active: -1, chosen: null };
+
+  function closeOptions() {
+    listbox.hidden = true;
+    listbox.textContent = "";
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+    suggest.places = [];
+    suggest.active = -1;
+  }
+
+  function setActive(index) {
+    var options = listbox.querySelectorAll('[role="option"]');
+    if (!options.length) return;
+    suggest.active = (index + options.length) % options.length;
+    Array.prototype.forEach.call(options, function (option, i) {
+      option.setAttribute("aria-selected", i === suggest.active ? "true" : "false");
+    });
+    input.setAttribute("aria-activedescendant", options[suggest.active].id);
+    options[suggest.active].scrollIntoView({ block: "nearest" });
+  }
+
+  function choose(index) {
+    var place = suggest.places[index];
+    if (!place) return;
+    var name = placeName(place);
+    input.value = name;
+    suggest.chosen = { lat: place.lat, lon: place.lon, label: name, text: name };
+    closeOptions();
+    runSearch(suggest.chosen);
+  }
+
+  function showOptions(places) {
+    listbox.textContent = "";
+    suggest.places = places;
+    suggest.active = -1;
+    if (!places.length) {
+      closeOptions();
+      return;
+    }
+    places.forEach(function (place, i) {
+      var other = config.lang === "en" ? place.name_ru : place.name;
+      var detail = uniqueJoin([other !== placeName(place) ? other : "", place.country_code]);
+      var option = el("li", { role: "option", id: "place-option-" + i, "aria-selected": "false", class: "combo-option" }, [
+        el("span", { class: "option-name", text: placeName(place) }),
+        detail ? el("span", { class: "option-detail", text: " " + detail }) : null,
+      ]);
+      // mousedown, not click: the input keeps the focus.
+      option.addEventListener("mousedown", function (event) {
+        event.preventDefault();
+        choose(i);
+      });
+      listbox.appendChild(option);
+    });
+    listbox.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+  }
+
+  function fetchSuggestions(q) {
+    if (suggest.abort) suggest.abort.abort();
+    var controller = new AbortController();
+    suggest.abort = controller;
+    var params = new URLSearchParams({ q: q, limit: "8" });
+    getJSON(config.api.places + "?" + params.toString(), controller.signal).then(
+      function (places) {
+        if (input.value.trim() === q && document.activeElement === input) showOptions(places);
+      },
+      function () {
+        /* suggestions are a help, not a must: typing and Enter still search */
+      }
+    );
+  }
+
+  input.addEventListener("input", function () {
+    suggest.chosen = null;
+    window.clearTimeout(suggest.timer);
+    var q = input.value.trim();
+    if (q.length < 2) {
+      closeOptions();
+      return;
+    }
+    suggest.timer = window.setTimeout(function () {
+      fetchSuggestions(q);
+    }, 150);
+  });
+
+  input.addEventListener("keydown", function (event) {
+    var open = !listbox.hidden;
+    if (event.key === "ArrowDown") {
+      event.preventDefault();
+      if (open) setActive(suggest.active + 1);
+      else if (input.value.trim().length >= 2) fetchSuggestions(input.value.trim());
+    } else if (event.key === "ArrowUp" && open) {
+      event.preventDefault();
+      setActive(suggest.active - 1);
+    } else if (event.key === "Enter" && open && suggest.active >= 0) {
+      event.preventDefault();
+      choose(suggest.active);
+    } else if ((event.key === "Escape" || event.key === "Esc") && open) {
+      event.preventDefault();
+      closeOptions();
+    }
+  });
+
+  input.addEventListener("blur", function () {
+    window.setTimeout(closeOptions, 150);
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    closeOptions();
+    var q = input.value.trim();
+    if (!q) {
+      setStatus(M.enterPlace);
+      input.focus();
+      return;
+    }
+    if (suggest.chosen && suggest.chosen.text === q) runSearch(suggest.chosen);
+    else runSearch({ place: q });
+  });
+
+  // A changed filter changes the map at once, and the list if there is one.
+  form.addEventListener("change", function (event) {
+    if (event.target === input) return;
+    scheduleViewport();
+    if (search.origin) runSearch(search.origin, { keepView: true });
+  });
+
+  if (locateButton) {
+    locateButton.addEventListener("click", function () {
+      if (!navigator.geolocation) {
+        setStatus(M.geoUnsupported);
+        return;
+      }
+      setStatus(M.geoLocating);
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          input.value = "";
+          suggest.chosen = null;
+          runSearch({ lat: position.coords.latitude, lon: position.coords.longitude, label: M.myLocation });
+        },
+        function () {
+          setStatus(M.geoFailed);
+        },
+        { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 }
+      );
+    });
+  }
+})();

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.urls import include, path
+
+from frontend import views
+
+app_name = "frontend"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("embed/", views.embed, name="embed"),
+    path("o/<slug:slug>/", views.organisation, name="organisation"),
+    path("networks/", views.network_list, name="network_list"),
+    path("networks/<slug:slug>/", views.network, name="network"),
+    path("centres/", views.centre_list, name="centre_list"),
+    path("centres/<slug:slug>/", views.centre, name="centre"),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
