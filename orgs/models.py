@@ -418,6 +418,31 @@ class Service(TimeStamped):
     def is_remote(self) -> bool:
         return bool({ServiceFormat.ONLINE, ServiceFormat.PHONE} & set(self.formats))
 
+    # The field each incomplete service area needs (mirrors service_area_complete).
+    AREA_FIELD = {
+        AreaKind.COUNTRY: ("area_country", _("Give the country as a two-letter code, e.g. RU.")),
+        AreaKind.REGION: (
+            "area_region",
+            _("Give the region as country.code, e.g. RU.48 — or choose it from the list."),
+        ),
+        AreaKind.CITY: ("area_place", _("Choose the town the service covers.")),
+        AreaKind.RADIUS: ("area_radius_km", _("Give the radius in kilometres around the service's places.")),
+        AreaKind.POLYGON: ("area_polygon", _("Draw the area the service covers.")),
+    }
+
+    def clean(self) -> None:
+        # The database constraints say the same; these messages say how to fix it
+        # on the field to fix (full_clean then skips the constraints on those fields).
+        errors: dict[str, Any] = {}
+        if self.min_age is not None and self.max_age is not None and self.min_age > self.max_age:
+            errors["max_age"] = _("The upper age must not be below the lower age.")
+        needed = self.AREA_FIELD.get(self.area_kind)  # type: ignore[call-overload]
+        # area_place is read by its id: no query for the related row.
+        if needed is not None and getattr(self, needed[0].replace("area_place", "area_place_id")) in (None, ""):
+            errors[needed[0]] = needed[1]
+        if errors:
+            raise ValidationError(errors)
+
 
 class ServiceAtLocation(models.Model):
     # Stable public identifier (the HSDS id); never reused, survives export and import.

@@ -109,6 +109,26 @@ def _notify(*, to: Iterable[str], subject: str, body: str) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 
 
+NO_PRESENCE = _(
+    "A published listing needs at least one place or an online or phone service: add one before publishing."
+)
+
+
+def has_presence(organisation: m.Organisation) -> bool:
+    """What the ``org_published_has_presence`` trigger requires of a published organisation."""
+    return (
+        organisation.locations.exists()
+        or organisation.services.filter(formats__overlap=[m.ServiceFormat.ONLINE, m.ServiceFormat.PHONE]).exists()
+    )
+
+
+def _decision_body(name: str, decision: str, reason: str) -> str:
+    body = _("%(name)s: %(decision)s.") % {"name": name, "decision": decision}
+    if reason.strip():
+        body += "\n\n" + _("Reason: %(reason)s") % {"reason": reason}
+    return body
+
+
 def _owner_emails(organisation: m.Organisation) -> list[str]:
     return list(organisation.access.values_list("user__email", flat=True))
 
@@ -238,11 +258,24 @@ def _service_create(
 ) -> m.Service:
     fields = {k: v for k, v in data.items() if k not in {"categories", "target_groups", "locations", "area_place"}}
     service = m.Service(organisation=org, **fields)
-    if data.get("area_place"):
-        service.area_place = m.Place.objects.filter(pk=data["area_place"]).first()
+    _apply_area_place(service, data, prefix=prefix)
     _save(service, prefix=prefix)
     _service_relations(service, data, locations, prefix=prefix)
     return service
+
+
+def _apply_area_place(service: m.Service, data: Mapping[str, Any], *, prefix: str) -> None:
+    """The town a city-wide service covers, given by its gazetteer id."""
+    if "area_place" not in data:
+        return
+    value = data["area_place"]
+    if value in (None, ""):
+        service.area_place = None
+        return
+    place = m.Place.objects.filter(pk=value).first()
+    if place is None:
+        raise ValidationError({f"{prefix}area_place": [_("Unknown town; choose one from the list.")]})
+    service.area_place = place
 
 
 def _service_relations(
@@ -376,6 +409,7 @@ def service_save(
     for field, value in data.items():
         if field not in {"categories", "target_groups", "locations", "area_place"}:
             setattr(service, field, value)
+    _apply_area_place(service, data, prefix="")
     _save(service, prefix="")
     _service_relations(service, data, locations, prefix="")
     return service
@@ -404,6 +438,10 @@ def organisation_moderate(*, user: User, organisation: m.Organisation, status: s
     if status != m.PublicationStatus.PUBLISHED and not reason.strip():
         raise ValidationError({"reason": [_("Give the reason: it is sent to the organisation.")]})
     org = m.Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if status == m.PublicationStatus.PUBLISHED and not has_presence(org):
+        # The database refuses it too (a deferred trigger), but only at commit,
+        # where it could only surface as a server error.
+        raise ValidationError({"status": [NO_PRESENCE]})
     org.status = status
     org.moderation_reason = reason
     if status == m.PublicationStatus.PUBLISHED and org.last_verified_at is None:
@@ -436,7 +474,7 @@ def change_request_decide(
         to=[cr.requested_by.email, *_owner_emails(cr.organisation)],
         subject=_("Help Locator: your change to %(name)s was %(decision)s")
         % {"name": cr.organisation.name, "decision": cr.get_status_display()},
-        body=reason,
+        body=_decision_body(cr.organisation.name, cr.get_status_display(), reason),
     )
     return cr
 
@@ -463,7 +501,7 @@ def claim_decide(*, user: User, claim: m.Claim, approve: bool, reason: str = "")
         to=[claim.requested_by.email],
         subject=_("Help Locator: your request to manage %(name)s was %(decision)s")
         % {"name": claim.organisation.name, "decision": claim.get_status_display()},
-        body=reason,
+        body=_decision_body(claim.organisation.name, claim.get_status_display(), reason),
     )
     return claim
 
@@ -548,7 +586,7 @@ def membership_decide(
         to=_owner_emails(ms.organisation),
         subject=_("Help Locator: %(network)s — %(status)s")
         % {"network": network.name, "status": ms.get_status_display()},
-        body=reason,
+        body=_decision_body(f"{ms.organisation.name} — {network.name}", ms.get_status_display(), reason),
     )
     return ms
 

@@ -498,22 +498,35 @@ def open_in_browser(live_server, admin_user, client, settings):
                 route.abort()
 
         with sync_api.sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 context = chromium.new_context()
                 context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
                 context.route("**/*", route)
                 page = context.new_page()
-                page.set_default_timeout(10_000)
+                # Generous: CI machines are small and busy; a real failure still fails.
+                page.set_default_timeout(30_000)
                 page.on("pageerror", lambda exc: errors.append(str(exc)))
                 page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
                 page.outside, page.errors = outside, errors
-                page.goto(live_server.url + path)
+                page.goto(live_server.url + path, wait_until="domcontentloaded")
                 yield page
             finally:
                 chromium.close()
 
     return open_page
+
+
+# No background traffic: this machine's network is closed, and a test must not leak visits.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _only_tiles(urls: list[str]) -> bool:

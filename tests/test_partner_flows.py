@@ -341,3 +341,41 @@ def test_every_change_is_recorded_and_can_be_restored(partner, api) -> None:
     )
     org.refresh_from_db()
     assert org.description == "Первая версия"
+
+
+def test_publishing_a_listing_with_no_presence_is_a_clear_400(moderator) -> None:
+    org = f.OrganisationFactory(located=False, status=m.PublicationStatus.PENDING, slug="empty")
+    reply = _as(moderator).post(f"{V1}/moderation/organisations/empty", {"status": "published"}, format="json")
+    assert reply.status_code == 400
+    assert "place" in reply.json()["status"][0]
+    org.refresh_from_db()
+    assert org.status == m.PublicationStatus.PENDING
+
+
+def test_service_edits_set_the_city_area_and_name_the_field_to_fix(partner) -> None:
+    org = f.OrganisationFactory(slug="org")
+    m.OrganisationAccess.objects.create(organisation=org, user=partner)
+    service = f.ServiceFactory(organisation=org)
+    town = f.PlaceFactory()
+    url = f"{V1}/partner/organisations/org/services/{service.pk}"
+    client = _as(partner)
+    # A city-wide area without its town says which field to fill.
+    missing = client.patch(url, {"area_kind": "city"}, format="json")
+    assert missing.status_code == 400 and "area_place" in missing.json()
+    unknown = client.patch(url, {"area_kind": "city", "area_place": 987654321}, format="json")
+    assert unknown.status_code == 400 and "area_place" in unknown.json()
+    assert client.patch(url, {"area_kind": "city", "area_place": town.pk}, format="json").status_code == 200
+    service.refresh_from_db()
+    assert (service.area_kind, service.area_place_id) == ("city", town.pk)
+    ages = client.patch(url, {"min_age": 12, "max_age": 6}, format="json")
+    assert ages.status_code == 400 and "max_age" in ages.json()
+
+
+def test_decision_emails_say_the_decision_even_without_a_reason(mailoutbox) -> None:
+    org = f.OrganisationFactory(name="Дом надежды")
+    requester = User.objects.create_user("owner2", "owner2@example.org", "a-long-password-1")
+    claim = services.claim_create(user=requester, organisation=org)
+    moderator = User.objects.create_superuser("root2", "root2@example.org", "a-long-password-1")
+    services.claim_decide(user=moderator, claim=claim, approve=True)
+    assert mailoutbox[-1].to == ["owner2@example.org"]
+    assert "Дом надежды" in mailoutbox[-1].body and str(m.Decision.APPROVED.label) in mailoutbox[-1].body
