@@ -1,4 +1,6 @@
-"""Keeps ``SearchEntry`` (the nearest-search table) in step with the directory.
+"""Keeps the derived search tables in step with the directory: ``SearchEntry``
+(the nearest search), ``RemoteEntry`` (online and phone help by service area),
+``ClusterCell`` (the map's clusters) and the organisations' search documents.
 
 Every write that can change what the public finds (an organisation's status, a
 location, a service, its categories, a membership) refreshes the rows of the
@@ -13,7 +15,7 @@ in ``deferred()`` so each organisation is refreshed once at the end, or call
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -21,29 +23,49 @@ from django.db import connection
 
 _state = threading.local()
 
-# Rows for one (location, service) pair: facet 0 plus every category of the
-# service and every ancestor of those categories (a recursive walk up the tree).
-# A location with no service linked still gets one facet-0 row, so "any help
-# near me" finds it.
-_SELECT_ROWS = """
-WITH RECURSIVE cat_up(service_id, category_id) AS (
-    SELECT sc.service_id, sc.category_id
-    FROM orgs_service_categories sc
-    JOIN orgs_service s ON s.id = sc.service_id
-    WHERE s.organisation_id = ANY(%(org_ids)s)
+# Every category with itself and each of its ancestors (the taxonomy is a few
+# dozen rows), then the facets of the services in scope: one hash join, so a
+# rebuild is linear in the number of services. ``{services}`` narrows the
+# services (orgs_service aliased ``s``).
+_SERVICE_FACETS = """
+cat_up(category_id, facet) AS (
+    SELECT id, id FROM orgs_category
   UNION
-    SELECT cu.service_id, c.parent_id
-    FROM cat_up cu JOIN orgs_category c ON c.id = cu.category_id
+    SELECT cu.category_id, c.parent_id
+    FROM cat_up cu JOIN orgs_category c ON c.id = cu.facet
     WHERE c.parent_id IS NOT NULL
 ),
+svc_facet(service_id, facet) AS (
+    SELECT DISTINCT sc.service_id, cu.facet
+    FROM orgs_service_categories sc
+    JOIN orgs_service s ON s.id = sc.service_id
+    JOIN cat_up cu ON cu.category_id = sc.category_id
+    WHERE {services}
+),
+svc_targets(service_id, ids) AS (
+    SELECT tg.service_id, array_agg(tg.targetgroup_id ORDER BY tg.targetgroup_id)
+    FROM orgs_service_target_groups tg
+    JOIN orgs_service s ON s.id = tg.service_id
+    WHERE {services}
+    GROUP BY tg.service_id
+),
 org AS (
-    SELECT o.id,
+    SELECT o.id, o.name,
            COALESCE(ARRAY(SELECT m.network_id FROM orgs_membership m
                           WHERE m.organisation_id = o.id AND m.status = 'active'
-                          ORDER BY m.network_id), '{}') AS network_ids
+                          ORDER BY m.network_id), '{{}}') AS network_ids
     FROM orgs_organisation o
     WHERE o.id = ANY(%(org_ids)s) AND o.status = 'published'
-),
+)
+"""
+
+# Rows for one (location, service) pair: facet 0 plus every category of the
+# service and every ancestor of those categories. A location with no service
+# linked still gets one facet-0 row, so "any help near me" finds it.
+_SELECT_ROWS = (
+    "WITH RECURSIVE "  # noqa: S608 - fixed fragments; values are bound parameters
+    + _SERVICE_FACETS.format(services="s.organisation_id = ANY(%(org_ids)s)")
+    + """,
 pair AS (
     SELECT l.id AS location_id, l.organisation_id, sal.service_id
     FROM orgs_location l
@@ -56,30 +78,99 @@ pair AS (
     JOIN org ON org.id = l.organisation_id
     WHERE l.public_point IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM orgs_serviceatlocation x WHERE x.location_id = l.id)
+),
+faceted AS (
+    SELECT p.location_id, p.organisation_id, p.service_id, 0::bigint AS facet FROM pair p
+  UNION ALL
+    SELECT p.location_id, p.organisation_id, p.service_id, f.facet
+    FROM pair p JOIN svc_facet f ON f.service_id = p.service_id
 )
 INSERT INTO orgs_searchentry (facet, location_id, organisation_id, service_id, public_point, visibility,
                               timezone, target_ids, formats, is_free, languages, network_ids)
-SELECT f.facet, p.location_id, p.organisation_id, p.service_id, l.public_point, l.visibility, l.timezone,
-       COALESCE(ARRAY(SELECT tg.targetgroup_id FROM orgs_service_target_groups tg
-                      WHERE tg.service_id = p.service_id ORDER BY 1), '{}'),
+SELECT p.facet, p.location_id, p.organisation_id, p.service_id, l.public_point, l.visibility, l.timezone,
+       COALESCE(t.ids, '{}'),
        COALESCE(s.formats, ARRAY['in_person']::varchar[]),
        COALESCE(s.is_free, true),
        ARRAY(SELECT DISTINCT unnest(l.languages || COALESCE(s.languages, '{}'))),
        org.network_ids
-FROM pair p
+FROM faceted p
 JOIN orgs_location l ON l.id = p.location_id
 JOIN org ON org.id = p.organisation_id
 LEFT JOIN orgs_service s ON s.id = p.service_id
-CROSS JOIN LATERAL (
-    SELECT 0::bigint AS facet
-  UNION
-    SELECT cu.category_id FROM cat_up cu WHERE cu.service_id = p.service_id
-) f
+LEFT JOIN svc_targets t ON t.service_id = p.service_id
 """
+)
+
+# A radius area is found through a polygon around its circle: 36 points
+# projected (geodesically) at the radius times this margin. The polygon's edges
+# cut inside the circle by at most 1 - cos(5 degrees) (0.4%), and the sphere of
+# the polygon test differs from the WGS84 ellipsoid by under 0.5%: 3% keeps the
+# polygon a sure container; the search checks the exact distance.
+RADIUS_POLYGON_MARGIN = 1.03
+# Beyond this radius (a quarter of the way round the Earth and more) a polygon
+# is no longer a safe container; such a service gets the key "radius" instead.
+RADIUS_POLYGON_MAX_KM = 5000
+
+# The remote-help rows (models.RemoteEntry) of the published organisations in
+# scope: their online and phone services whose area is wider than their places.
+_REMOTE_SERVICES = (
+    "s.organisation_id = ANY(%(org_ids)s) AND s.formats && ARRAY['online', 'phone']::varchar[]"
+    " AND s.area_kind <> 'locations'"
+)
+_REMOTE_ROWS = (
+    "WITH RECURSIVE "  # noqa: S608 - fixed fragments and constants; values are bound parameters
+    + _SERVICE_FACETS.format(services=_REMOTE_SERVICES)
+    + f""",
+area AS (
+    SELECT s.id AS service_id,
+           CASE s.area_kind WHEN 'city' THEN 1 WHEN 'region' THEN 2 WHEN 'country' THEN 3 WHEN 'anywhere' THEN 4
+                ELSE 0 END AS rank,
+           CASE s.area_kind WHEN 'city' THEN 'city:' || s.area_place_id WHEN 'region' THEN 'region:' || s.area_region
+                WHEN 'country' THEN 'country:' || s.area_country WHEN 'anywhere' THEN 'anywhere'
+                ELSE '' END AS area_key,
+           CASE WHEN s.area_kind = 'polygon' THEN s.area_polygon END AS area,
+           NULL::geography AS centre, NULL::float8 AS radius_m
+    FROM orgs_service s
+    WHERE {_REMOTE_SERVICES} AND s.area_kind <> 'radius'
+  UNION ALL
+    SELECT s.id, 0,
+           CASE WHEN s.area_radius_km > {RADIUS_POLYGON_MAX_KM} THEN 'radius' ELSE '' END,
+           CASE WHEN s.area_radius_km <= {RADIUS_POLYGON_MAX_KM} THEN (
+               SELECT ST_Multi(ST_MakePolygon(ST_AddPoint(ring, ST_StartPoint(ring))))::geography
+               FROM (SELECT ST_MakeLine(ARRAY(
+                   SELECT ST_Project(l.public_point, s.area_radius_km * {1000 * RADIUS_POLYGON_MARGIN},
+                                     radians(a))::geometry
+                   FROM generate_series(0, 350, 10) AS a ORDER BY a)) AS ring) r
+           ) END,
+           l.public_point, s.area_radius_km * 1000.0
+    FROM orgs_service s
+    JOIN orgs_serviceatlocation sal ON sal.service_id = s.id
+    JOIN orgs_location l ON l.id = sal.location_id
+    WHERE {_REMOTE_SERVICES} AND s.area_kind = 'radius' AND l.public_point IS NOT NULL
+),
+faceted AS (
+    SELECT s.id AS service_id, 0::bigint AS facet
+    FROM orgs_service s WHERE {_REMOTE_SERVICES}
+  UNION ALL
+    SELECT service_id, facet FROM svc_facet
+)
+INSERT INTO orgs_remoteentry (facet, service_id, organisation_id, rank, area_key, area, centre, radius_m,
+                              organisation_name, service_name, target_ids, formats, is_free, languages, network_ids)
+SELECT f.facet, s.id, s.organisation_id, a.rank, a.area_key, a.area, a.centre, a.radius_m,
+       org.name, s.name, COALESCE(t.ids, '{{}}'), s.formats, s.is_free, s.languages, org.network_ids
+FROM faceted f
+JOIN orgs_service s ON s.id = f.service_id
+JOIN org ON org.id = s.organisation_id
+JOIN area a ON a.service_id = s.id
+LEFT JOIN svc_targets t ON t.service_id = s.id
+"""  # noqa: S608 - fixed fragments and constants; values are bound parameters
+)
 
 
-# Map clusters for zoom levels up to this are precomputed (orgs.viewport).
-MAX_CLUSTER_ZOOM = 9
+# Map clusters for zoom levels up to this are precomputed (orgs.viewport): at
+# zoom 12 a 1000 x 600 pixel map is 16 x 10 cells, a few hundred rows however
+# dense the city. Beyond it a viewport is small enough to group live.
+MAX_CLUSTER_ZOOM = 12
 
 # The cluster-cell counts of the organisations' current search rows: one per
 # distinct (location, facet) in each zoom level's grid cell. Network facets are
@@ -169,7 +260,9 @@ def _write(ids: list[int]) -> None:
     with connection.cursor() as cur:
         cur.execute(_CLUSTER_SUBTRACT, params)
         cur.execute("DELETE FROM orgs_searchentry WHERE organisation_id = ANY(%(org_ids)s)", params)
+        cur.execute("DELETE FROM orgs_remoteentry WHERE organisation_id = ANY(%(org_ids)s)", params)
         cur.execute(_SELECT_ROWS, params)
+        cur.execute(_REMOTE_ROWS, params)
         cur.execute(_CLUSTER_ADD, params)
         cur.execute(_DOCUMENT, params)
 
@@ -189,6 +282,7 @@ def withdraw(organisation_ids: Iterable[int]) -> None:
     with connection.cursor() as cur:
         cur.execute(_CLUSTER_SUBTRACT, params)
         cur.execute("DELETE FROM orgs_searchentry WHERE organisation_id = ANY(%(org_ids)s)", params)
+        cur.execute("DELETE FROM orgs_remoteentry WHERE organisation_id = ANY(%(org_ids)s)", params)
 
 
 @contextmanager
@@ -208,22 +302,85 @@ def deferred() -> Iterator[None]:
         _write(ids)
 
 
-def rebuild() -> int:
-    """Recompute the whole table (after bulk loads). Returns the number of rows."""
+def _everything(sql: str) -> str:
+    """The refresh statement for every organisation at once: the scope on a list
+    of ids becomes a condition that every row meets (a 600,000-id array would
+    cost more than the work)."""
+    return sql.replace("= ANY(%(org_ids)s)", "IS NOT NULL")
+
+
+# Clusters of the whole search table (empty before): the finest zoom from the
+# points, then each coarser zoom from the one below (a cell at zoom z - 1 is four
+# cells at zoom z: floor(x / 2) = floor(floor(x) / 2)). Thirteen passes over
+# the points would cost ten times more.
+_CLUSTERS_FINEST = """
+INSERT INTO orgs_clustercell (zoom, facet, cx, cy, n, sum_lon, sum_lat)
+SELECT %(zoom)s, p.facet,
+       floor((p.lon + 180) / (90.0 / 2 ^ %(zoom)s))::int AS cx,
+       floor((p.lat + 90) / (90.0 / 2 ^ %(zoom)s))::int AS cy,
+       count(*), sum(p.lon), sum(p.lat)
+FROM (
+    SELECT DISTINCT e.location_id, f.facet,
+           ST_X(e.public_point::geometry) AS lon, ST_Y(e.public_point::geometry) AS lat
+    FROM orgs_searchentry e
+    CROSS JOIN LATERAL (
+        SELECT e.facet
+      UNION ALL
+        SELECT -nid FROM unnest(e.network_ids) AS nid WHERE e.facet = 0
+    ) f(facet)
+) p
+GROUP BY 2, 3, 4
+"""
+_CLUSTERS_ROLL_UP = """
+INSERT INTO orgs_clustercell (zoom, facet, cx, cy, n, sum_lon, sum_lat)
+SELECT %(zoom)s, facet, cx / 2, cy / 2, sum(n), sum(sum_lon), sum(sum_lat)
+FROM orgs_clustercell WHERE zoom = %(zoom)s + 1
+GROUP BY 2, 3, 4
+"""
+
+
+def rebuild_clusters(progress: Callable[[int, int], None] | None = None) -> None:
+    """Recompute every cluster cell from the search rows (after a bulk load)."""
+    zooms = list(reversed(range(MAX_CLUSTER_ZOOM + 1)))
     with connection.cursor() as cur:
+        cur.execute("DELETE FROM orgs_clustercell")
+        for n, zoom in enumerate(zooms):
+            if progress:
+                progress(n, len(zooms))
+            cur.execute(_CLUSTERS_FINEST if n == 0 else _CLUSTERS_ROLL_UP, {"zoom": zoom})
+    if progress:
+        progress(len(zooms), len(zooms))
+
+
+def rebuild_remote() -> int:
+    """Recompute the remote-help rows of every organisation. Returns the number of rows."""
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM orgs_remoteentry")
+        cur.execute(_everything(_REMOTE_ROWS), {})
+        cur.execute("SELECT count(*) FROM orgs_remoteentry")
+        return int(cur.fetchone()[0])
+
+
+def rebuild() -> int:
+    """Recompute the derived tables (after bulk loads). Returns the number of search rows.
+
+    Set-based and linear in the size of the directory: every statement is the
+    per-organisation refresh with its scope lifted."""
+    with connection.cursor() as cur:
+        tables = ("orgs_searchentry", "orgs_remoteentry", "orgs_clustercell")
         if connection.in_atomic_block:
             # TRUNCATE refuses to run while the transaction has deferred
             # constraint checks pending; DELETE is slower but always allowed.
-            cur.execute("DELETE FROM orgs_searchentry")
-            cur.execute("DELETE FROM orgs_clustercell")
+            for table in tables:
+                cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         else:
-            cur.execute("TRUNCATE orgs_searchentry, orgs_clustercell")
-        cur.execute("SELECT COALESCE(array_agg(id), '{}') FROM orgs_organisation")
-        params = {"org_ids": cur.fetchone()[0], "max_zoom": MAX_CLUSTER_ZOOM}
-        cur.execute(_SELECT_ROWS, params)
-        cur.execute(_CLUSTER_ADD, params)
-        cur.execute(_DOCUMENT, params)
-        cur.execute("ANALYZE orgs_searchentry")
-        cur.execute("ANALYZE orgs_clustercell")
+            cur.execute(f"TRUNCATE {', '.join(tables)}")
+        cur.execute(_everything(_SELECT_ROWS), {})
+        cur.execute(_everything(_REMOTE_ROWS), {})
+    rebuild_clusters()
+    with connection.cursor() as cur:
+        cur.execute(_everything(_DOCUMENT), {})
+        for table in tables:
+            cur.execute(f"ANALYZE {table}")
         cur.execute("SELECT count(*) FROM orgs_searchentry")
         return int(cur.fetchone()[0])

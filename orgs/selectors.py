@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.contrib.gis.geos import Point
-from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connections, router
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from orgs import models as m
@@ -68,7 +68,7 @@ def category_descendant_ids(category_ids: Iterable[int]) -> set[int]:
     ids = {int(i) for i in category_ids}
     if not ids:
         return set()
-    with connection.cursor() as cur:
+    with connections[router.db_for_read(m.Category)].cursor() as cur:
         cur.execute(
             """
             WITH RECURSIVE down(id) AS (
@@ -157,7 +157,7 @@ def _nearest_rows(
         ORDER BY u.knn
         LIMIT %(limit)s
     """  # noqa: S608 - fixed fragments; values are bound parameters
-    with connection.cursor() as cur:
+    with connections[router.db_for_read(m.SearchEntry)].cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 
@@ -249,79 +249,83 @@ def services_remote(
 ) -> list[m.Service]:
     """Online and phone services of published organisations whose service area
     covers the origin: anywhere, its country, its region, its city, a radius
-    around one of their locations, or a drawn polygon containing it."""
-    covers = Q(area_kind=m.AreaKind.ANYWHERE) | Q(area_kind=m.AreaKind.POLYGON, area_polygon__covers=origin)
-    if area is not None:
-        covers |= Q(area_kind=m.AreaKind.COUNTRY, area_country=area.country)
-        covers |= Q(area_kind=m.AreaKind.REGION, area_region=area.region_code)
-        if area.place_id is not None:
-            covers |= Q(area_kind=m.AreaKind.CITY, area_place_id=area.place_id)
-    qs = (
-        m.Service.objects.filter(organisation__status=m.PublicationStatus.PUBLISHED)
-        .filter(Q(formats__overlap=[m.ServiceFormat.ONLINE, m.ServiceFormat.PHONE]))
-        .filter(covers | Q(area_kind=m.AreaKind.RADIUS, pk__in=_radius_service_ids(origin)))
-    )
-    qs = _filter_services(qs, filters)
-    # Narrow areas first: help meant for this place before help for everyone.
-    order: dict[str, int] = {
-        m.AreaKind.POLYGON: 0,
-        m.AreaKind.RADIUS: 0,
-        m.AreaKind.CITY: 1,
-        m.AreaKind.REGION: 2,
-        m.AreaKind.COUNTRY: 3,
-        m.AreaKind.ANYWHERE: 4,
-    }
-    found = list(
-        qs.select_related("organisation")
+    around one of their locations, or a drawn polygon containing it.
+
+    Narrow areas first (a drawn area or a radius, then the city, the region,
+    the country, anywhere), then by organisation and service name."""
+    ids = _remote_service_ids(origin=origin, area=area, filters=filters, limit=limit)
+    found = (
+        m.Service.objects.filter(pk__in=ids)
+        .select_related("organisation")
         .prefetch_related("categories", "target_groups", memberships_public("organisation__memberships"))
-        .distinct()[: limit * 3]
     )
-    found.sort(key=lambda s: (order.get(s.area_kind, 5), s.organisation.name, s.name))
-    return found[:limit]
+    by_id = {s.pk: s for s in found}
+    return [by_id[i] for i in ids if i in by_id]
 
 
-def _radius_service_ids(origin: Point) -> list[int]:
-    with connection.cursor() as cur:
-        cur.execute(
-            """
-            SELECT DISTINCT s.id FROM orgs_service s
-            JOIN orgs_serviceatlocation sal ON sal.service_id = s.id
-            JOIN orgs_location l ON l.id = sal.location_id
-            WHERE s.area_kind = 'radius' AND l.public_point IS NOT NULL
-              AND ST_DWithin(l.public_point, %s::geography, s.area_radius_km * 1000.0)
-            """,
-            [bytes(origin.ewkb)],
-        )
-        return [row[0] for row in cur.fetchall()]
-
-
-def _filter_services(qs: QuerySet[m.Service], filters: SearchFilters) -> QuerySet[m.Service]:
-    if filters.facets:
-        qs = qs.filter(categories__in=category_descendant_ids(filters.facets))
-    if filters.target_ids:
-        qs = qs.filter(target_groups__in=filters.target_ids)
-    if filters.formats:
-        qs = qs.filter(formats__overlap=list(filters.formats))
-    if filters.free:
-        qs = qs.filter(is_free=True)
-    if filters.languages:
-        qs = qs.filter(languages__overlap=list(filters.languages))
-    if filters.network_ids:
-        qs = qs.filter(
-            Exists(
-                m.Membership.objects.filter(
-                    organisation=OuterRef("organisation"),
-                    network_id__in=filters.network_ids,
-                    status=m.MembershipStatus.ACTIVE,
-                )
+def _remote_service_ids(*, origin: Point, area: OriginArea | None, filters: SearchFilters, limit: int) -> list[int]:
+    """The ids for services_remote, from RemoteEntry: per facet, one index probe
+    for each area the origin lies in, each stopping after ``limit`` rows in
+    display order, and one GiST probe for the drawn areas and radii containing
+    it. The work is bounded by ``limit``, not by the size of the directory."""
+    params: dict[str, Any] = {"origin": bytes(origin.ewkb), "limit": limit}
+    # Opening hours belong to places; remote help has no "open now".
+    extra = "".join(f" AND {c}" for c in row_conditions(replace(filters, open_now=False), params))
+    keys = ["anywhere"]
+    if area is not None:
+        keys += [f"country:{area.country}", f"region:{area.region_code}"]
+        if area.place_id is not None:
+            keys.append(f"city:{area.place_id}")
+    for j, key in enumerate(keys):
+        params[f"key{j}"] = key
+    in_radius = "ST_DWithin(e.centre, %(origin)s::geography, e.radius_m)"
+    parts = []
+    for i, facet in enumerate(filters.facets or (0,)):
+        params[f"facet{i}"] = facet
+        on_facet = f"e.facet = %(facet{i})s::bigint{extra}"
+        parts += [
+            f"""(SELECT e.service_id, e.rank, e.organisation_name, e.service_name
+                 FROM orgs_remoteentry e
+                 WHERE {on_facet} AND e.area_key = %(key{j})s AND e.area IS NULL
+                 ORDER BY e.organisation_name, e.service_name, e.service_id
+                 LIMIT %(limit)s)"""  # noqa: S608 - fixed fragments; values are bound parameters
+            for j in range(len(keys))
+        ]
+        # Radii too wide for a polygon, and the drawn areas and radii whose
+        # polygon contains the origin. A radius service has a row per location:
+        # one per service before the limit.
+        parts += [
+            f"""(SELECT * FROM (
+                     SELECT DISTINCT ON (e.service_id) e.service_id, e.rank, e.organisation_name, e.service_name
+                     FROM orgs_remoteentry e
+                     WHERE {on_facet} AND {where}
+                     ORDER BY e.service_id) s
+                 ORDER BY s.organisation_name, s.service_name, s.service_id
+                 LIMIT %(limit)s)"""  # noqa: S608 - fixed fragments; values are bound parameters
+            for where in (
+                f"e.area_key = 'radius' AND e.area IS NULL AND {in_radius}",
+                "e.area IS NOT NULL AND e.area && %(origin)s::geography AND CASE WHEN e.centre IS NULL"
+                f" THEN ST_Covers(e.area, %(origin)s::geography) ELSE {in_radius} END",
             )
-        )
-    return qs
+        ]
+    union = "\nUNION ALL\n".join(parts)
+    sql = f"""
+        SELECT d.service_id FROM (
+            SELECT DISTINCT ON (u.service_id) u.service_id, u.rank, u.organisation_name, u.service_name
+            FROM ({union}) u
+            ORDER BY u.service_id, u.rank
+        ) d
+        ORDER BY d.rank, d.organisation_name, d.service_name, d.service_id
+        LIMIT %(limit)s
+    """  # noqa: S608 - fixed fragments; values are bound parameters
+    with connections[router.db_for_read(m.RemoteEntry)].cursor() as cur:
+        cur.execute(sql, params)
+        return [row[0] for row in cur.fetchall()]
 
 
 def centres_covering(*, origin: Point) -> list[m.ActivePeopleCentre]:
     """Active People Centres whose territory contains the origin."""
-    with connection.cursor() as cur:
+    with connections[router.db_for_read(m.ActivePeopleCentre)].cursor() as cur:
         cur.execute(
             """
             SELECT c.id FROM orgs_activepeoplecentre c

@@ -1,18 +1,21 @@
 """Points or clusters for a map viewport, as GeoJSON.
 
-Low zoom levels read the precomputed ``ClusterCell`` rows (maintained by
-orgs.search_index) when the only filters are a category or a network; every
-other case is computed from ``SearchEntry`` inside the viewport, where the
-(facet, public_point) GiST index bounds the work. Close up, when few locations
-are in view, individual points are returned. Every position is a public one.
+Zoom levels up to MAX_CLUSTER_ZOOM (12: a city's districts) read the
+precomputed ``ClusterCell`` rows (maintained by orgs.search_index) when the
+only filters are a category or a network, so a viewport costs a screenful of
+cells however many locations it holds; every other case is computed from
+``SearchEntry`` inside the viewport, where the (facet, public_point) GiST index
+bounds the work. Close up, when few locations are in view, individual points
+are returned. Every position is a public one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection
+from django.db import connections, router
 
+from orgs.models import ClusterCell, SearchEntry
 from orgs.search_index import MAX_CLUSTER_ZOOM
 from orgs.selectors import SearchFilters, row_conditions
 
@@ -125,7 +128,7 @@ def _precomputed_clusters(*, bbox: BBox, zoom: int, facet: int) -> list[tuple[fl
         SELECT sum_lon / n, sum_lat / n, n FROM orgs_clustercell
         WHERE zoom = %(zoom)s AND facet = %(facet)s::bigint AND n > 0 AND ({" OR ".join(conds)})
     """  # noqa: S608 - fixed fragments; values are bound parameters
-    with connection.cursor() as cur:
+    with connections[router.db_for_read(ClusterCell)].cursor() as cur:
         cur.execute(sql, params)
         return [(lon, lat, n) for lon, lat, n in cur.fetchall()]
 
@@ -148,7 +151,7 @@ def _points(*, bbox: BBox, filters: SearchFilters, limit: int) -> list[tuple[Any
         JOIN orgs_organisation o ON o.id = l.organisation_id
         ORDER BY l.id
     """  # noqa: S608 - fixed fragments; values are bound parameters
-    with connection.cursor() as cur:
+    with connections[router.db_for_read(SearchEntry)].cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
 
@@ -165,6 +168,6 @@ def _live_clusters(*, bbox: BBox, zoom: int, filters: SearchFilters) -> list[tup
         FROM pts
         GROUP BY floor((lon + 180) / %(size)s), floor((lat + 90) / %(size)s)
     """  # noqa: S608 - fixed fragments; values are bound parameters
-    with connection.cursor() as cur:
+    with connections[router.db_for_read(SearchEntry)].cursor() as cur:
         cur.execute(sql, params)
         return [(lon, lat, n) for lon, lat, n in cur.fetchall()]

@@ -38,3 +38,16 @@ def test_organisation_list_query_count(api, django_assert_max_num_queries, n) ->
     _directory(n)
     with django_assert_max_num_queries(6):
         assert len(api.get("/api/v1/organisations").json()) == n
+
+
+def test_nearest_with_filters_costs_the_same_fixed_number(api, django_assert_max_num_queries) -> None:
+    # Remote help is one query on its derived table whatever the filters (no
+    # separate look-up of a category's descendants or of radius services).
+    _directory(12)
+    with django_assert_max_num_queries(16):
+        body = api.get(
+            "/api/v1/nearest",
+            {"lat": 57.8, "lon": 28.3, "k": 20, "category": "psychological-help", "network": "stop-sed"},
+        ).json()
+    assert len(body["results"]) == 12
+    assert len(body["remote"]) == 12

@@ -99,3 +99,25 @@ def test_protected_points_show_their_public_position(api) -> None:
     hidden.refresh_from_db()
     assert (lat, lon) == (round(hidden.public_point.y, 6), round(hidden.public_point.x, 6))
     assert (lat, lon) != (57.8136, 28.3496)
+
+
+@pytest.mark.parametrize("zoom", [10, 11, 12])
+def test_a_dense_city_at_zoom_10_to_12_is_answered_from_precomputed_cells(api, monkeypatch, zoom) -> None:
+    """However many locations a city holds, zooms up to MAX_CLUSTER_ZOOM read a
+    screenful of cells: no live grouping of the search rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert search_index.MAX_CLUSTER_ZOOM >= 12
+    monkeypatch.setattr(viewport, "MAX_POINTS", 10)
+    _scatter(40, (28.30, 57.80, 28.36, 57.84))
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(URL, {"in_bbox": "28.2,57.75,28.45,57.9", "zoom": zoom}).json()
+    assert body["mode"] == "clusters"
+    assert sum(feat["properties"]["count"] for feat in body["features"]) == 40
+    assert not [q["sql"] for q in queries if "orgs_searchentry" in q["sql"]]
+    # Closer than the precomputed zooms, the few rows in view are grouped live.
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(URL, {"in_bbox": "28.2,57.75,28.45,57.9", "zoom": 13}).json()
+    assert sum(feat["properties"]["count"] for feat in body["features"]) == 40
+    assert [q["sql"] for q in queries if "orgs_searchentry" in q["sql"]]
