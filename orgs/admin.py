@@ -717,3 +717,7 @@ class ExpertAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("topics"))
     def topic_list(self, obj: Expert) -> str:
         return format_html_join(", ", "{}", ((t.name_ru,) for t in obj.topics.all()))
+
+
+# The HSDS upload view (/admin/hsds-import/) adds itself to the admin site.
+from orgs import admin_hsds  # noqa: E402, F401
