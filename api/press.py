@@ -1,0 +1,370 @@
+"""Press requests over HTTP: journalists (no account; private tokens), experts
+answering (one-time tokens) and coordinators (session login).
+
+Tokens travel in the JSON body or the query string, never in the path: the
+production access log records paths but leaves out query strings. No response
+here carries an expert's contact; the journalist receives the contacts an
+expert agreed to share by e-mail only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.errors import FORBIDDEN, public_errors, write_errors
+from orgs import models as m
+from orgs import press
+
+LANGUAGE = r"^[a-z]{2,3}$"
+
+# --- input -----------------------------------------------------------------------------
+
+
+class PressRequestInput(serializers.Serializer):
+    journalist_name = serializers.CharField(max_length=200)
+    outlet = serializers.CharField(max_length=200)
+    email = serializers.EmailField()
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    topic = serializers.CharField(max_length=500, help_text="The topic in your own words.")
+    questions = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    categories = serializers.ListField(
+        child=serializers.SlugField(), required=False, default=list, max_length=20, help_text="Category slugs."
+    )
+    target_groups = serializers.ListField(
+        child=serializers.SlugField(), required=False, default=list, max_length=20, help_text="Target-group slugs."
+    )
+    place = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="A town, in Cyrillic or Latin."
+    )
+    place_id = serializers.IntegerField(required=False, help_text="Gazetteer id of the town (from /api/v1/places).")
+    region = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    language = serializers.RegexField(LANGUAGE, required=False, default="ru", help_text="ISO 639 code, e.g. ru.")
+    format = serializers.ChoiceField(choices=m.PressFormat.choices, required=False, default=m.PressFormat.WRITTEN)
+    deadline = serializers.DateTimeField(help_text="ISO 8601 with a time zone, e.g. 2025-05-01T18:00:00+03:00.")
+    network = serializers.SlugField(required=False, allow_blank=True, default="", help_text="Coalition slug.")
+    website = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Leave empty (a trap for automated submissions)."
+    )
+
+
+class TokenInput(serializers.Serializer):
+    token = serializers.CharField(max_length=200)
+
+
+class AnswerInput(TokenInput):
+    answer = serializers.ChoiceField(choices=["accept", "decline"])
+    contacts = serializers.ListField(
+        child=serializers.ChoiceField(choices=list(press.CONTACT_KINDS)),
+        required=False,
+        max_length=2,
+        help_text="Which of the contacts your profile allows to give; all of them when left out.",
+    )
+
+
+class SendInput(serializers.Serializer):
+    experts = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=20)
+
+
+# --- output (documented so that clients, and the schema fuzz test, know each answer) ----
+
+
+class CreatedOutput(serializers.Serializer):
+    status = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class ExpertNameOutput(serializers.Serializer):
+    name = serializers.CharField()
+    organisation = serializers.CharField()
+
+
+class StatusOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=m.PressRequestStatus.choices)
+    status_label = serializers.CharField()
+    topic = serializers.CharField()
+    outlet = serializers.CharField()
+    deadline = serializers.DateTimeField()
+    expert = ExpertNameOutput(allow_null=True, help_text="Who agreed; the contacts go by e-mail only.")
+    contacts_sent_by_email = serializers.BooleanField()
+
+
+class ConfirmOutput(StatusOutput):
+    tracking_token = serializers.CharField(
+        allow_null=True, help_text="The private tracking token; null when the request was confirmed before."
+    )
+
+
+class AnswerOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=m.InvitationStatus.choices)
+
+
+class SummaryOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    topic = serializers.CharField()
+    outlet = serializers.CharField()
+    status = serializers.ChoiceField(choices=m.PressRequestStatus.choices)
+    deadline = serializers.DateTimeField()
+    format = serializers.ChoiceField(choices=m.PressFormat.choices)
+    language = serializers.CharField()
+    place = serializers.CharField(allow_null=True)
+    region = serializers.CharField(allow_blank=True)
+    network = serializers.CharField(allow_null=True)
+
+
+class RankedOutput(serializers.Serializer):
+    expert = serializers.IntegerField()
+    name = serializers.CharField()
+    organisation = serializers.CharField()
+    topic_score = serializers.IntegerField()
+    language_match = serializers.BooleanField()
+    distance_km = serializers.IntegerField(allow_null=True)
+    on_camera = serializers.BooleanField()
+
+
+class InvitationOutput(serializers.Serializer):
+    expert = serializers.CharField()
+    status = serializers.ChoiceField(choices=m.InvitationStatus.choices)
+    expires_at = serializers.DateTimeField()
+
+
+class DetailOutput(SummaryOutput):
+    questions = serializers.CharField(allow_blank=True)
+    categories = serializers.ListField(child=serializers.CharField())
+    target_groups = serializers.ListField(child=serializers.CharField())
+    ranking = RankedOutput(many=True)
+    invitations = InvitationOutput(many=True)
+
+
+class SentOutput(serializers.Serializer):
+    sent = serializers.ListField(child=serializers.IntegerField())
+    status = serializers.CharField()
+
+
+class NoExpertOutput(serializers.Serializer):
+    status = serializers.CharField()
+
+
+def _token_errors() -> dict[int, Any]:
+    """A public endpoint answered with a token: a wrong, used or expired one is a 403."""
+    return {**public_errors(), 403: FORBIDDEN}
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _base_url(request: Request) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _status(req: m.PressRequest) -> dict[str, Any]:
+    """What the journalist's private link shows: the state, never a contact."""
+    accepted = req.invitations.filter(status=m.InvitationStatus.ACCEPTED).select_related("expert__organisation").first()
+    return {
+        "status": req.status,
+        "status_label": str(req.get_status_display()),
+        "topic": req.topic,
+        "outlet": req.outlet,
+        "deadline": req.deadline,
+        "expert": (
+            {"name": accepted.expert.full_name, "organisation": accepted.expert.organisation.name} if accepted else None
+        ),
+        "contacts_sent_by_email": accepted is not None,
+    }
+
+
+# --- journalists -----------------------------------------------------------------------
+
+
+class PublicView(APIView):
+    # Anonymous by design: the tokens are the credentials, so no session (and
+    # no session CSRF) is involved.
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+
+class PressRequestCreateView(PublicView):
+    @extend_schema(
+        summary="Ask for an expert comment (confirmed by an e-mailed link before anything happens)",
+        request=PressRequestInput,
+        responses={201: CreatedOutput, **public_errors()},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(PressRequestInput, request.data)
+        try:
+            created = press.press_request_create(
+                data=data, client_ip=request.META.get("REMOTE_ADDR"), base_url=_base_url(request)
+            )
+        except press.RateLimited as exc:
+            return Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        return Response(
+            {
+                "status": created.request.status,
+                "detail": _("Check your e-mail and open the link in it to confirm the request."),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class PressRequestConfirmView(PublicView):
+    @extend_schema(
+        summary="Confirm a request with the token from the e-mail",
+        request=TokenInput,
+        responses={200: ConfirmOutput, **_token_errors()},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TokenInput, request.data)
+        req, tracking = press.press_request_confirm(token=data["token"], base_url=_base_url(request))
+        return Response({**_status(req), "tracking_token": tracking})
+
+
+class PressRequestStatusView(PublicView):
+    @extend_schema(
+        summary="The state of your request (private tracking token)",
+        parameters=[OpenApiParameter("token", str, required=True)],
+        responses={200: StatusOutput, **_token_errors()},
+    )
+    def get(self, request: Request) -> Response:
+        data = _valid(TokenInput, request.query_params)
+        return Response(_status(press.press_request_track(token=data["token"])))
+
+
+class PressRequestWithdrawView(PublicView):
+    @extend_schema(
+        summary="Withdraw your request", request=TokenInput, responses={200: StatusOutput, **_token_errors()}
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(TokenInput, request.data)
+        return Response(_status(press.press_request_withdraw(token=data["token"])))
+
+
+# --- experts ---------------------------------------------------------------------------
+
+
+class InvitationAnswerView(PublicView):
+    @extend_schema(
+        summary="Accept or decline a request (one-time token from the e-mail)",
+        request=AnswerInput,
+        responses={200: AnswerOutput, **_token_errors()},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(AnswerInput, request.data)
+        invitation = press.invitation_answer(
+            token=data["token"],
+            accept=data["answer"] == "accept",
+            contacts=data.get("contacts"),
+            base_url=_base_url(request),
+        )
+        return Response({"status": invitation.status})
+
+
+# --- coordinators ----------------------------------------------------------------------
+
+
+def _user(request: Request) -> User:
+    if not isinstance(request.user, User):  # pragma: no cover - guarded by IsAuthenticated
+        raise NotAuthenticated
+    return request.user
+
+
+def _summary(req: m.PressRequest) -> dict[str, Any]:
+    return {
+        "id": req.pk,
+        "topic": req.topic,
+        "outlet": req.outlet,
+        "status": req.status,
+        "deadline": req.deadline,
+        "format": req.format,
+        "language": req.language,
+        "place": str(req.place) if req.place else None,
+        "region": req.region,
+        "network": req.network.slug if req.network else None,
+    }
+
+
+class CoordinatorView(APIView):
+    permission_classes = [IsAuthenticated]
+
+
+class CoordinationListView(CoordinatorView):
+    @extend_schema(
+        summary="Requests for your coalitions (all, for moderators)",
+        responses={200: SummaryOutput(many=True), **write_errors(bad_request=False, not_found=False)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response([_summary(r) for r in press.press_requests_for(user=_user(request))])
+
+
+class CoordinationDetailView(CoordinatorView):
+    @extend_schema(
+        summary="A request with the ranked experts who may be asked",
+        responses={200: DetailOutput, **write_errors(bad_request=False)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        req = press.press_request_for_coordinator(user=_user(request), pk=pk)
+        ranking = press.experts_ranked(press_request=req)
+        invitations = req.invitations.select_related("expert__organisation").order_by("created_at")
+        return Response(
+            {
+                **_summary(req),
+                "questions": req.questions,
+                "categories": list(req.categories.values_list("slug", flat=True)),
+                "target_groups": list(req.target_groups.values_list("slug", flat=True)),
+                "ranking": [
+                    {
+                        "expert": r.expert.pk,
+                        "name": r.expert.full_name,
+                        "organisation": r.expert.organisation.name,
+                        "topic_score": r.topic_score,
+                        "language_match": r.language_match,
+                        "distance_km": r.distance_km,
+                        "on_camera": r.expert.on_camera,
+                    }
+                    for r in ranking
+                ],
+                "invitations": [
+                    {"expert": i.expert.full_name, "status": i.status, "expires_at": i.expires_at} for i in invitations
+                ],
+            }
+        )
+
+
+class CoordinationSendView(CoordinatorView):
+    @extend_schema(
+        summary="Send the request to chosen experts", request=SendInput, responses={201: SentOutput, **write_errors()}
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        req = get_object_or_404(m.PressRequest, pk=pk)
+        data = _valid(SendInput, request.data)
+        invitations = press.press_request_send(
+            user=_user(request), press_request=req, expert_ids=data["experts"], base_url=_base_url(request)
+        )
+        return Response(
+            {"sent": [i.expert_id for i in invitations], "status": m.PressRequestStatus.SEARCHING},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CoordinationNoExpertView(CoordinatorView):
+    @extend_schema(
+        summary="Tell the journalist no expert is available",
+        request=None,
+        responses={200: NoExpertOutput, **write_errors()},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        req = get_object_or_404(m.PressRequest, pk=pk)
+        press.press_request_mark_no_expert(user=_user(request), press_request=req)
+        return Response({"status": m.PressRequestStatus.NO_EXPERT})
