@@ -13,6 +13,9 @@ from orgs import selectors
 # The taxonomy's category of crisis lines and helplines (fixtures/seed.json).
 CRISIS_LINE_CATEGORY = "crisis-line"
 CRISIS_LINES_SHOWN = 4
+# Shown in the crisis strip whatever the data holds: the single emergency number
+# of Russia and most EECA countries (it reaches police, ambulance and rescue).
+EMERGENCY_NUMBER = "112"
 
 
 def crisis_lines(*, limit: int = CRISIS_LINES_SHOWN) -> list[m.Service]:

@@ -14,5 +14,9 @@ urlpatterns = [
     path("networks/<slug:slug>/", views.network, name="network"),
     path("centres/", views.centre_list, name="centre_list"),
     path("centres/<slug:slug>/", views.centre, name="centre"),
+    path("press/", include("frontend.press_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("frontend.accounts")),
+    # partner/… (dashboard, registration, edits, moderation) and verify/<slug>/ (the reminder e-mail's link)
+    path("", include("frontend.partner_urls")),
 ]

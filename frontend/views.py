@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from api.serializers import FilterQuerySerializer, LocationPublicSerializer
 from frontend import labels, maps
@@ -67,6 +67,7 @@ def _js_messages() -> dict[str, str]:
         "mapClusters": _("Places on the map: {n}, in groups. Zoom in to see each one."),
         "mapLoading": _("Loading the map…"),
         "mapError": _("Could not load the places for the map. The list still works."),
+        "tilesFailed": _("The map background is not available; the places and the list still work."),
         "clusterTitle": _("{n} places here: zoom in"),
         "resultMarker": _("Result {n}: {name}"),
         "remoteNone": _("No help by phone or online covering this place matches the filters."),
@@ -115,12 +116,12 @@ def _locator_context(request: HttpRequest, *, network: m.Network | None) -> dict
     }
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/home.html", _locator_context(request, network=None))
 
 
-@require_GET
+@require_safe
 @xframe_options_exempt
 def embed(request: HttpRequest) -> HttpResponse:
     """The widget a coalition's site frames: the only page that may be framed."""
@@ -130,13 +131,16 @@ def embed(request: HttpRequest) -> HttpResponse:
         if network is None:
             raise Http404(_("No such network."))
     context = _locator_context(request, network=network)
+    # Links out of the widget open a new tab: the other pages refuse to be framed.
+    context["locator_config"]["linkTarget"] = "_blank"
     context["full_site_url"] = reverse("frontend:home")
     response = render(request, "frontend/embed.html", context)
-    response["Content-Security-Policy"] = f"frame-ancestors {settings.EMBED_FRAME_ANCESTORS}"
+    # The one page a coalition's site may frame (django-csp merges this into the policy).
+    response._csp_replace = {"frame-ancestors": settings.EMBED_FRAME_ANCESTORS.split()}  # type: ignore[attr-defined]
     return response
 
 
-@require_GET
+@require_safe
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     org = get_object_or_404(fs.organisation_page(slug))
     m_ = maps.new_map(zoom=maps.EXACT_ZOOM, scroll_wheel_zoom=False)
@@ -159,6 +163,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
             "locations": locations,
             "physical_count": len(boxes),
             "services": services,
+            "service_contacts": any(s.phone or s.email or s.url for s in services),
             "memberships": org.active_memberships,  # type: ignore[attr-defined]
             "centres": list(org.centres.all()),
             "map": maps.render(m_) if boxes else None,
@@ -167,13 +172,13 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def network_list(request: HttpRequest) -> HttpResponse:
     networks = list(m.Network.objects.order_by("name"))
     return render(request, "frontend/network_list.html", {"networks": networks})
 
 
-@require_GET
+@require_safe
 def network(request: HttpRequest, slug: str) -> HttpResponse:
     net = get_object_or_404(m.Network, slug=slug)
     members = fs.network_members(net)
@@ -219,7 +224,7 @@ def _draw_centre(m_: maps.LocalMap, centre: m.ActivePeopleCentre) -> maps.Bounds
     return None
 
 
-@require_GET
+@require_safe
 def centre_list(request: HttpRequest) -> HttpResponse:
     centres = list(fs.centres_public())
     m_ = maps.new_map()
@@ -228,7 +233,7 @@ def centre_list(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/centre_list.html", {"centres": centres, "map": maps.render(m_)})
 
 
-@require_GET
+@require_safe
 def centre(request: HttpRequest, slug: str) -> HttpResponse:
     c = get_object_or_404(fs.centres_public(), slug=slug)
     m_ = maps.new_map(scroll_wheel_zoom=False)

@@ -134,3 +134,89 @@ class ExpertFactory(DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"Эксперт {n}")
     email = factory.Sequence(lambda n: f"expert{n}@private.example")
     phone = "+7 900 000-00-00"
+
+
+# --- press requests (journalists and experts) ---------------------------------------------
+
+
+def _press_token_hash(n: int) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"factory-press-token-{n}".encode()).hexdigest()
+
+
+def _in_two_days() -> object:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.now() + dt.timedelta(days=2)
+
+
+class PressRequestFactory(DjangoModelFactory):
+    """A confirmed request (status "received") unless told otherwise; its
+    tokens are unknown to the test (use the services to get real ones)."""
+
+    class Meta:
+        model = m.PressRequest
+        skip_postgeneration_save = True
+
+    journalist_name = "Мария Журналистова"
+    outlet = factory.Sequence(lambda n: f"Издание {n}")
+    email = factory.Sequence(lambda n: f"journalist{n}@media.example")
+    topic = "Как защитить детей от сексуализированного насилия"
+    language = "ru"
+    format = m.PressFormat.WRITTEN
+    deadline = factory.LazyFunction(_in_two_days)
+    status = m.PressRequestStatus.RECEIVED
+    confirm_token_hash = factory.Sequence(lambda n: _press_token_hash(2 * n))
+    tracking_token_hash = factory.Sequence(lambda n: _press_token_hash(2 * n + 1))
+
+    @factory.post_generation
+    def categories(self, create: bool, extracted: list[m.Category] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.categories.set(extracted)
+
+
+# --- the public pages: opening hours and Active People Centres ---------------------------
+
+
+def _time(hour: int) -> object:
+    import datetime as dt
+
+    return dt.time(hour, 0)
+
+
+def _pskov_square() -> object:
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    return MultiPolygon(Polygon.from_bbox((28.30, 57.80, 28.36, 57.84)), srid=4326)
+
+
+class OpeningHoursFactory(DjangoModelFactory):
+    class Meta:
+        model = m.OpeningHours
+
+    location = factory.SubFactory(LocationFactory)
+    weekday = 0
+    opens = factory.LazyFunction(lambda: _time(9))
+    closes = factory.LazyFunction(lambda: _time(18))
+
+
+class ActivePeopleCentreFactory(DjangoModelFactory):
+    """A centre whose territory is a small square in Pskov (or pass
+    territory=None with centre= and radius_m=)."""
+
+    class Meta:
+        model = m.ActivePeopleCentre
+        skip_postgeneration_save = True
+
+    host = factory.SubFactory(OrganisationFactory)
+    name = factory.Sequence(lambda n: f"Центр активных людей {n}")
+    slug = factory.Sequence(lambda n: f"centre-{n}")
+    territory = factory.LazyFunction(_pskov_square)
+
+    @factory.post_generation
+    def helps_with(self, create: bool, extracted: list[m.Category] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.helps_with.set(extracted)

@@ -75,7 +75,7 @@ def quick_exit_url() -> str:
 
 @register.inclusion_tag("frontend/_crisis_strip.html")
 def crisis_strip() -> dict[str, Any]:
-    return {"lines": selectors.crisis_lines()}
+    return {"lines": selectors.crisis_lines(), "emergency": selectors.EMERGENCY_NUMBER}
 
 
 @register.filter

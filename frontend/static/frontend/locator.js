@@ -63,6 +63,19 @@
     return template.replace("__slug__", encodeURIComponent(slug));
   }
 
+  /* A link to one of this site's pages. Inside the embed widget it opens a new
+   * tab: the pages other than the widget refuse to be framed. */
+  function pageLink(template, slug, text, className) {
+    var blank = config.linkTarget === "_blank";
+    return el("a", {
+      class: className || null,
+      href: urlFor(template, slug),
+      target: blank ? "_blank" : null,
+      rel: blank ? "noopener" : null,
+      text: text || "",
+    });
+  }
+
   function webUrl(url) {
     return /^https?:\/\//i.test(url || "") ? url : null;
   }
@@ -185,8 +198,26 @@
     return L.latLng(lat, lon + 360 * Math.round((centre - lon) / 360));
   }
 
+  // Tiles come from an outside server that may be blocked or down: the points
+  // and the list do not depend on them, and the map says so.
+  var tilesFailed = false;
+  var mapStatusText = "";
+
   function setMapStatus(text) {
-    if (mapStatus) mapStatus.textContent = text;
+    mapStatusText = text;
+    if (mapStatus) mapStatus.textContent = tilesFailed ? (text ? text + ". " : "") + M.tilesFailed : text;
+  }
+
+  if (map) {
+    map.eachLayer(function (layer) {
+      if (layer instanceof L.TileLayer) {
+        layer.once("tileerror", function () {
+          tilesFailed = true;
+          setMapStatus(mapStatusText);
+          root.setAttribute("data-tiles-failed", "true");
+        });
+      }
+    });
   }
 
   function scheduleViewport() {
@@ -261,8 +292,13 @@
         node.setAttribute("aria-label", title);
       }
     });
-    marker.on("click", function () {
+    function zoomIn() {
       map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+    }
+    marker.on("click", zoomIn);
+    // A marker reached with Tab: Enter zooms in as a click does.
+    marker.on("keypress", function (event) {
+      if (event.originalEvent && event.originalEvent.key === "Enter") zoomIn();
     });
     return marker;
   }
@@ -291,7 +327,7 @@
 
   function pointPopup(props) {
     return el("div", { class: "hl-popup" }, [
-      el("a", { class: "hl-popup-title", href: urlFor(config.organisationUrl, props.organisation), text: props.organisation_name || "" }),
+      pageLink(config.organisationUrl, props.organisation, props.organisation_name, "hl-popup-title"),
       el("p", { text: uniqueJoin([props.name, props.city]) }),
       protectionNote(props.visibility),
     ]);
@@ -460,7 +496,7 @@
     var item = el("li", { class: "result", id: "result-" + number, tabindex: "-1", "data-distance": result.distance_m }, [
       el("h3", { class: "result-title" }, [
         el("span", { class: "result-number", "aria-hidden": "true", text: String(number) }),
-        el("a", { href: urlFor(config.organisationUrl, organisation.slug), text: organisation.name }),
+        pageLink(config.organisationUrl, organisation.slug, organisation.name),
       ]),
       el("p", { class: "result-meta" }, [
         el("strong", { class: "distance", text: distance }),
@@ -507,7 +543,9 @@
     marker.bindPopup(function () {
       return resultPopup(result, index);
     });
-    marker.on("click", function () {
+    // On the popup, not the click: Enter on a focused marker opens the popup
+    // without a click, and the list must follow the keyboard too.
+    marker.on("popupopen", function () {
       highlight(index, false);
     });
     return marker;
@@ -520,7 +558,7 @@
       highlight(index, true);
     });
     return el("div", { class: "hl-popup" }, [
-      el("a", { class: "hl-popup-title", href: urlFor(config.organisationUrl, result.organisation.slug), text: result.organisation.name }),
+      pageLink(config.organisationUrl, result.organisation.slug, result.organisation.name, "hl-popup-title"),
       el("p", { text: fmt(M.distance, { d: distanceText(result.distance_m, location.visibility) }) }),
       el("p", { text: uniqueJoin([location.name, location.address, location.city]) }),
       protectionNote(location.visibility),
@@ -561,31 +599,47 @@
     return links.length ? line : null;
   }
 
+  /* Help by phone and online, one entry per organisation (an organisation often
+   * offers several such services: listing each one apart buries the others). */
   function renderRemote(services) {
     remoteList.textContent = "";
     services = services || [];
     remoteStatus.textContent = services.length ? "" : M.remoteNone;
     remoteStatus.hidden = !!services.length;
+    var groups = [];
+    var bySlug = {};
     services.forEach(function (service) {
-      var formats = (service.formats || [])
-        .filter(function (f) {
-          return f !== "in_person";
-        })
-        .map(function (f) {
-          return config.formats[f] || f;
-        });
+      var slug = service.organisation.slug;
+      if (!bySlug[slug]) {
+        bySlug[slug] = { organisation: service.organisation, services: [] };
+        groups.push(bySlug[slug]);
+      }
+      bySlug[slug].services.push(service);
+    });
+    groups.forEach(function (group) {
       remoteList.appendChild(
         el("li", { class: "remote-item" }, [
-          el("h3", {}, [el("a", { href: urlFor(config.organisationUrl, service.organisation.slug), text: service.organisation.name })]),
-          el("p", {}, [
-            el("span", { class: "service-name", text: service.name }),
-            " — " + formats.concat([service.is_free ? M.free : M.paid]).join(", "),
-          ]),
-          el("p", { class: "hint", text: fmt(M.coversArea, { area: config.areas[service.area_kind] || service.area_kind }) }),
-          contactLinks(service),
+          el("h3", {}, [pageLink(config.organisationUrl, group.organisation.slug, group.organisation.name)]),
+          el("ul", { class: "remote-services" }, group.services.map(remoteService)),
         ])
       );
     });
+  }
+
+  function remoteService(service) {
+    var formats = (service.formats || [])
+      .filter(function (f) {
+        return f !== "in_person";
+      })
+      .map(function (f) {
+        return config.formats[f] || f;
+      });
+    return el("li", {}, [
+      el("span", { class: "service-name", text: service.name }),
+      " — " + formats.concat([service.is_free ? M.free : M.paid]).join(", ") + ". ",
+      el("span", { class: "hint", text: fmt(M.coversArea, { area: config.areas[service.area_kind] || service.area_kind }) }),
+      contactLinks(service),
+    ]);
   }
 
   function renderCentres(centres) {
@@ -597,7 +651,7 @@
       });
       centresList.appendChild(
         el("li", {}, [
-          el("a", { href: urlFor(config.centreUrl, centre.slug), text: centre.name }),
+          pageLink(config.centreUrl, centre.slug, centre.name),
           el("p", { class: "hint", text: M.host + ": " + centre.host.name }),
           helps.length ? el("p", { text: helps.join("; ") }) : null,
         ])
