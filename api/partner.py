@@ -19,19 +19,21 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.errors import write_errors
+from api.serializers import JSONInput
 from orgs import models as m
 from orgs import permissions, services
 
 # --- input -----------------------------------------------------------------------
 
 
-class HoursInput(serializers.Serializer):
+class HoursInput(JSONInput):
     weekday = serializers.IntegerField(min_value=0, max_value=6)
     opens = serializers.TimeField()
     closes = serializers.TimeField()
 
 
-class LocationInput(serializers.Serializer):
+class LocationInput(JSONInput):
     name = serializers.CharField(required=False, allow_blank=True, max_length=300)
     kind = serializers.ChoiceField(choices=m.LocationKind.choices, required=False)
     lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
@@ -54,7 +56,7 @@ class LocationInput(serializers.Serializer):
         return attrs
 
 
-class ServiceInput(serializers.Serializer):
+class ServiceInput(JSONInput):
     name = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True)
     categories = serializers.ListField(child=serializers.SlugField(), min_length=1, max_length=20)
@@ -80,18 +82,18 @@ class ServiceInput(serializers.Serializer):
     )
 
 
-class NetworkApplicationInput(serializers.Serializer):
+class NetworkApplicationInput(JSONInput):
     network = serializers.SlugField()
     role = serializers.ChoiceField(choices=m.MembershipRole.choices)
 
 
-class IdentifierInput(serializers.Serializer):
+class IdentifierInput(JSONInput):
     scheme = serializers.CharField(max_length=60)
     identifier = serializers.CharField(max_length=60)
     country = serializers.RegexField(r"^[A-Z]{2}$", required=False, allow_blank=True)
 
 
-class OrganisationFieldsInput(serializers.Serializer):
+class OrganisationFieldsInput(JSONInput):
     name = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True)
     description_en = serializers.CharField(required=False, allow_blank=True)
@@ -117,34 +119,148 @@ class OrganisationUpdateInput(OrganisationFieldsInput):
     name = serializers.CharField(max_length=300, required=False)
 
 
-class ModerationInput(serializers.Serializer):
+class ModerationInput(JSONInput):
     status = serializers.ChoiceField(choices=["published", "rejected", "suspended"])
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DecisionInput(serializers.Serializer):
+class DecisionInput(JSONInput):
     approve = serializers.BooleanField()
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class MembershipDecisionInput(serializers.Serializer):
+class MembershipDecisionInput(JSONInput):
     decision = serializers.ChoiceField(choices=["accept", "accept_as_candidate", "reject", "suspend", "exclude"])
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class MembershipApplyInput(serializers.Serializer):
+class MembershipApplyInput(JSONInput):
     organisation = serializers.SlugField()
     network = serializers.SlugField()
     role = serializers.ChoiceField(choices=m.MembershipRole.choices)
 
 
-class RecommendInput(serializers.Serializer):
+class RecommendInput(JSONInput):
     recommender = serializers.SlugField(help_text="Slug of your member organisation.")
     text = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RestoreInput(serializers.Serializer):
+class RestoreInput(JSONInput):
     history_id = serializers.IntegerField()
+
+
+# --- output (what each endpoint answers; documented for the OpenAPI schema) ------------
+
+
+class SlugStatusOutput(serializers.Serializer):
+    slug = serializers.SlugField()
+    status = serializers.ChoiceField(choices=m.PublicationStatus.choices)
+
+
+class DuplicateOutput(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class DuplicateConflictOutput(serializers.Serializer):
+    detail = serializers.CharField()
+    overridable = serializers.BooleanField(help_text="True when confirm_not_duplicate may override it.")
+    duplicates = DuplicateOutput(many=True)
+
+
+class ChangeRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=m.Decision.choices)
+    changes = serializers.DictField(help_text="Field name to its old and new value.")
+
+
+class ChangeOutput(serializers.Serializer):
+    applied = serializers.BooleanField(help_text="True: live at once; false: waits for a moderator.")
+    change_request = ChangeRequestOutput(allow_null=True)
+
+
+class IdOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class IdStatusOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class VerifiedOutput(serializers.Serializer):
+    last_verified_at = serializers.DateTimeField(allow_null=True)
+
+
+class VersionOutput(serializers.Serializer):
+    history_id = serializers.IntegerField()
+    date = serializers.DateTimeField()
+    type = serializers.ChoiceField(choices=["+", "~", "-"], help_text="+ created, ~ changed, - deleted.")
+    user = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    status = serializers.CharField()
+    changed = serializers.ListField(child=serializers.CharField())
+
+
+class RestoredOutput(serializers.Serializer):
+    restored = serializers.IntegerField()
+
+
+class RecommendationsOutput(serializers.Serializer):
+    recommendations = serializers.IntegerField()
+
+
+class MembershipDecisionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=m.MembershipRole.choices)
+    status = serializers.ChoiceField(choices=m.MembershipStatus.choices)
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+
+
+class QueueOrganisationOutput(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class QueueChangeRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.SlugField()
+    changes = serializers.DictField()
+    created_at = serializers.DateTimeField()
+
+
+class QueueClaimOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.SlugField()
+    message = serializers.CharField(allow_blank=True)
+    created_at = serializers.DateTimeField()
+
+
+class QueueMembershipOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.SlugField()
+    network = serializers.SlugField()
+    role = serializers.ChoiceField(choices=m.MembershipRole.choices)
+    recommendations = serializers.IntegerField()
+    needed = serializers.IntegerField()
+
+
+class QueueCandidateOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    organisation = serializers.SlugField()
+    network = serializers.SlugField()
+    until = serializers.DateField(allow_null=True)
+
+
+class ModerationQueueOutput(serializers.Serializer):
+    organisations = QueueOrganisationOutput(many=True)
+    change_requests = QueueChangeRequestOutput(many=True)
+    claims = QueueClaimOutput(many=True)
+    memberships = QueueMembershipOutput(many=True)
+    candidates_due = QueueCandidateOutput(many=True)
 
 
 def _user(request: Request) -> User:
@@ -155,7 +271,7 @@ def _user(request: Request) -> User:
     return user
 
 
-class ClaimInput(serializers.Serializer):
+class ClaimInput(JSONInput):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -182,7 +298,11 @@ class PartnerView(APIView):
 
 
 class RegisterOrganisationView(PartnerView):
-    @extend_schema(summary="Register an organisation (starts as pending)", request=RegistrationInput)
+    @extend_schema(
+        summary="Register an organisation (starts as pending)",
+        request=RegistrationInput,
+        responses={201: SlugStatusOutput, 409: DuplicateConflictOutput, **write_errors(not_found=False)},
+    )
     def post(self, request: Request) -> Response:
         data = _valid(RegistrationInput, request)
         confirm = data.pop("confirm_not_duplicate")
@@ -204,7 +324,11 @@ class RegisterOrganisationView(PartnerView):
 
 
 class OrganisationEditView(PartnerView):
-    @extend_schema(summary="Edit an organisation you manage", request=OrganisationUpdateInput)
+    @extend_schema(
+        summary="Edit an organisation you manage",
+        request=OrganisationUpdateInput,
+        responses={200: ChangeOutput, **write_errors()},
+    )
     def patch(self, request: Request, slug: str) -> Response:
         org = get_object_or_404(m.Organisation, slug=slug)
         data = _valid(OrganisationUpdateInput, request, partial=True)
@@ -214,7 +338,11 @@ class OrganisationEditView(PartnerView):
 
 
 class LocationEditView(PartnerView):
-    @extend_schema(summary="Edit a location of an organisation you manage", request=LocationInput)
+    @extend_schema(
+        summary="Edit a location of an organisation you manage",
+        request=LocationInput,
+        responses={200: ChangeOutput, **write_errors()},
+    )
     def patch(self, request: Request, pk: int) -> Response:
         location = get_object_or_404(m.Location.objects.select_related("organisation"), pk=pk)
         data = _valid(LocationInput, request, partial=True)
@@ -223,7 +351,7 @@ class LocationEditView(PartnerView):
 
 
 class ServiceCreateView(PartnerView):
-    @extend_schema(summary="Add a service", request=ServiceInput)
+    @extend_schema(summary="Add a service", request=ServiceInput, responses={201: IdOutput, **write_errors()})
     def post(self, request: Request, slug: str) -> Response:
         org = get_object_or_404(m.Organisation, slug=slug)
         data = _valid(ServiceInput, request)
@@ -232,7 +360,7 @@ class ServiceCreateView(PartnerView):
 
 
 class ServiceEditView(PartnerView):
-    @extend_schema(summary="Edit a service", request=ServiceInput)
+    @extend_schema(summary="Edit a service", request=ServiceInput, responses={200: IdOutput, **write_errors()})
     def patch(self, request: Request, slug: str, pk: int) -> Response:
         org = get_object_or_404(m.Organisation, slug=slug)
         service = get_object_or_404(m.Service, pk=pk, organisation=org)
@@ -242,7 +370,11 @@ class ServiceEditView(PartnerView):
 
 
 class ConfirmAccurateView(PartnerView):
-    @extend_schema(summary="Confirm the listing is still accurate", request=None)
+    @extend_schema(
+        summary="Confirm the listing is still accurate",
+        request=None,
+        responses={200: VerifiedOutput, **write_errors(bad_request=False)},
+    )
     def post(self, request: Request, slug: str) -> Response:
         org = get_object_or_404(m.Organisation, slug=slug)
         org = services.organisation_confirm_accurate(organisation=org, user=_user(request))
@@ -253,6 +385,7 @@ class ClaimView(PartnerView):
     @extend_schema(
         summary="This is us: ask to manage a listing",
         request=ClaimInput,
+        responses={201: IdStatusOutput, **write_errors()},
     )
     def post(self, request: Request, slug: str) -> Response:
         org = get_object_or_404(m.Organisation, slug=slug)
@@ -262,7 +395,10 @@ class ClaimView(PartnerView):
 
 
 class HistoryView(PartnerView):
-    @extend_schema(summary="Every recorded version of a listing you manage")
+    @extend_schema(
+        summary="Every recorded version of a listing you manage",
+        responses={200: VersionOutput(many=True), **write_errors(bad_request=False)},
+    )
     def get(self, request: Request, slug: str) -> Response:
         org = get_object_or_404(m.Organisation, slug=slug)
         if not (
@@ -288,7 +424,9 @@ class HistoryView(PartnerView):
 
 
 class RestoreView(PartnerView):
-    @extend_schema(summary="Restore a recorded version", request=RestoreInput)
+    @extend_schema(
+        summary="Restore a recorded version", request=RestoreInput, responses={200: RestoredOutput, **write_errors()}
+    )
     def post(self, request: Request, slug: str) -> Response:
         org = get_object_or_404(m.Organisation, slug=slug)
         data = _valid(RestoreInput, request)
@@ -297,7 +435,9 @@ class RestoreView(PartnerView):
 
 
 class MembershipApplyView(PartnerView):
-    @extend_schema(summary="Apply to a coalition", request=MembershipApplyInput)
+    @extend_schema(
+        summary="Apply to a coalition", request=MembershipApplyInput, responses={201: IdStatusOutput, **write_errors()}
+    )
     def post(self, request: Request) -> Response:
         data = _valid(MembershipApplyInput, request)
         org = get_object_or_404(m.Organisation, slug=data["organisation"])
@@ -307,7 +447,11 @@ class MembershipApplyView(PartnerView):
 
 
 class RecommendView(PartnerView):
-    @extend_schema(summary="Recommend an applicant (members only)", request=RecommendInput)
+    @extend_schema(
+        summary="Recommend an applicant (members only)",
+        request=RecommendInput,
+        responses={201: RecommendationsOutput, **write_errors()},
+    )
     def post(self, request: Request, pk: int) -> Response:
         membership = get_object_or_404(m.Membership, pk=pk)
         data = _valid(RecommendInput, request)
@@ -322,7 +466,10 @@ class RecommendView(PartnerView):
 
 
 class ModerationQueueView(PartnerView):
-    @extend_schema(summary="What waits for your decision")
+    @extend_schema(
+        summary="What waits for your decision",
+        responses={200: ModerationQueueOutput, **write_errors(bad_request=False, not_found=False)},
+    )
     def get(self, request: Request) -> Response:
         from orgs.moderation import moderation_queue
 
@@ -330,7 +477,11 @@ class ModerationQueueView(PartnerView):
 
 
 class ModerateOrganisationView(PartnerView):
-    @extend_schema(summary="Publish, reject or suspend a listing", request=ModerationInput)
+    @extend_schema(
+        summary="Publish, reject or suspend a listing",
+        request=ModerationInput,
+        responses={200: SlugStatusOutput, **write_errors()},
+    )
     def post(self, request: Request, slug: str) -> Response:
         org = get_object_or_404(m.Organisation, slug=slug)
         data = _valid(ModerationInput, request)
@@ -339,7 +490,11 @@ class ModerateOrganisationView(PartnerView):
 
 
 class DecideChangeRequestView(PartnerView):
-    @extend_schema(summary="Approve or reject a change request", request=DecisionInput)
+    @extend_schema(
+        summary="Approve or reject a change request",
+        request=DecisionInput,
+        responses={200: IdStatusOutput, **write_errors()},
+    )
     def post(self, request: Request, pk: int) -> Response:
         cr = get_object_or_404(m.ChangeRequest.objects.select_related("organisation"), pk=pk)
         data = _valid(DecisionInput, request)
@@ -348,7 +503,9 @@ class DecideChangeRequestView(PartnerView):
 
 
 class DecideClaimView(PartnerView):
-    @extend_schema(summary="Approve or reject a claim", request=DecisionInput)
+    @extend_schema(
+        summary="Approve or reject a claim", request=DecisionInput, responses={200: IdStatusOutput, **write_errors()}
+    )
     def post(self, request: Request, pk: int) -> Response:
         claim = get_object_or_404(m.Claim.objects.select_related("organisation"), pk=pk)
         data = _valid(DecisionInput, request)
@@ -357,7 +514,11 @@ class DecideClaimView(PartnerView):
 
 
 class DecideMembershipView(PartnerView):
-    @extend_schema(summary="Decide a membership by the coalition's rules", request=MembershipDecisionInput)
+    @extend_schema(
+        summary="Decide a membership by the coalition's rules",
+        request=MembershipDecisionInput,
+        responses={200: MembershipDecisionOutput, **write_errors()},
+    )
     def post(self, request: Request, pk: int) -> Response:
         membership = get_object_or_404(m.Membership.objects.select_related("network", "organisation"), pk=pk)
         data = _valid(MembershipDecisionInput, request)

@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -19,6 +18,8 @@ from orgs import models as m
 from orgs.geo import public_distance_m
 
 MAX_K = 100
+SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}$"
 MAX_BBOX_AREA_DEG2 = 360 * 180 / 4  # a quarter of the planet: a viewport, not the world
 
 UNKNOWN_SLUG = _("Unknown {what}: {values}. See {endpoint} for the list.")
@@ -26,7 +27,74 @@ NOT_FINITE = _("Must be a finite number.")
 ORIGIN_REQUIRED = _("Give an origin: lat and lon, or place.")
 ORIGIN_BOTH = _("Give either lat and lon or place, not both.")
 LAT_LON_PAIR = _("lat and lon go together: give both.")
+EMPTY_VALUE = _("Give a value or leave the parameter out.")
 UNKNOWN_PLACE = _("No town or city called “{q}” is known. Check the spelling or give lat and lon.")
+
+
+WRONG_JSON_TYPE = _("Must be {kind}.")
+WRONG_JSON_ITEM_TYPE = _("Each item must be {kind}.")
+_KINDS = {str: _("a string"), int: _("a whole number"), float: _("a number"), bool: _("true or false")}
+
+
+def _json_kind(field: serializers.Field) -> type | None:
+    """The JSON type a field takes, or None when DRF's own check is exact."""
+    if isinstance(field, serializers.BooleanField):
+        return bool
+    if isinstance(field, serializers.IntegerField):
+        return int
+    if isinstance(field, serializers.FloatField):
+        return float
+    if isinstance(field, serializers.CharField | serializers.TimeField | serializers.DateField):
+        return str
+    return None
+
+
+def _json_type_ok(field: serializers.Field, value: Any) -> bool:
+    if value is None:
+        return True  # allow_null decides
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        return all(_json_type_ok(field.child, item) for item in value)
+    kind = _json_kind(field)
+    if kind is None:
+        return True
+    if kind is bool:
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if kind is float:
+        return isinstance(value, int | float)
+    return isinstance(value, kind)
+
+
+def _wrong_type_message(field: serializers.Field) -> str:
+    if isinstance(field, serializers.ListField):
+        return str(WRONG_JSON_ITEM_TYPE).format(kind=_KINDS[_json_kind(field.child) or str])
+    return str(WRONG_JSON_TYPE).format(kind=_KINDS[_json_kind(field) or str])
+
+
+class JSONInput(serializers.Serializer):
+    """A JSON request body whose fields take only their own JSON type. DRF alone
+    reads 5 as "5" for a text field and "5" as 5 for a number, which lets a
+    client's type bug through unnoticed and breaks the API's own schema."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return super().to_internal_value(data)
+        errors: dict[str, Any] = {
+            name: [_wrong_type_message(field)]
+            for name, field in self.fields.items()
+            if name in data and not field.read_only and not _json_type_ok(field, data[name])
+        }
+        try:
+            # The other fields are still checked, so one answer names every wrong field.
+            value = super().to_internal_value({k: v for k, v in data.items() if k not in errors})
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors = {**exc.detail, **errors}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
 
 
 class FiniteFloatField(serializers.FloatField):
@@ -55,7 +123,7 @@ class FilterQuerySerializer(serializers.Serializer):
         required=False, default=False, help_text="Open now, in each location's own time zone."
     )
     language = serializers.ListField(
-        child=serializers.RegexField(r"^[a-z]{2,3}$", max_length=3), required=False, max_length=10
+        child=serializers.RegexField(LANGUAGE_PATTERN, max_length=3), required=False, max_length=10
     )
     network = SlugListField(required=False, help_text="Network (coalition) slug (repeatable).")
 
@@ -158,7 +226,7 @@ def _slugs() -> Any:
 
 class CategorySerializer(serializers.ModelSerializer):
     parent: serializers.SlugRelatedField[m.Category] = serializers.SlugRelatedField(  # type: ignore[assignment]
-        slug_field="slug", read_only=True
+        slug_field="slug", read_only=True, allow_null=True
     )
     children = serializers.SerializerMethodField()
 
@@ -166,7 +234,7 @@ class CategorySerializer(serializers.ModelSerializer):
         model = m.Category
         fields = ["slug", "name_ru", "name_en", "name_uk", "description", "parent", "children"]
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field({"type": "array", "items": {"$ref": "#/components/schemas/Category"}})
     def get_children(self, obj: m.Category) -> list[dict[str, Any]]:
         kids = self.context.get("children", {}).get(obj.pk, [])
         return [CategorySerializer(kid, context=self.context).data for kid in kids]
@@ -190,7 +258,7 @@ class MembershipPublicSerializer(serializers.Serializer):
     network = serializers.CharField(source="network.slug")
     network_name = serializers.CharField(source="network.name")
     role = serializers.CharField()
-    since = serializers.DateField()
+    since = serializers.DateField(allow_null=True)
 
 
 class OrganisationBriefSerializer(serializers.ModelSerializer):

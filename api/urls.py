@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from csp.constants import SELF
+from csp.decorators import csp_replace
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api import partner, views
+from api import errors, partner, views
 
-v1 = [
+v1: list[URLPattern | URLResolver] = [
     path("nearest", views.NearestView.as_view(), name="nearest"),
     path("locations", views.ViewportView.as_view(), name="locations"),
     path("organisations", views.OrganisationListView.as_view(), name="organisations"),
@@ -34,10 +36,21 @@ v1 = [
     path("moderation/change-requests/<int:pk>", partner.DecideChangeRequestView.as_view(), name="moderate-change"),
     path("moderation/claims/<int:pk>", partner.DecideClaimView.as_view(), name="moderate-claim"),
     path("moderation/memberships/<int:pk>", partner.DecideMembershipView.as_view(), name="moderate-membership"),
+    # Journalists, experts and coordinators: press requests
+    path("press/", include("api.press_urls")),
 ]
 
 urlpatterns = [
     path("v1/", include((v1, "v1"))),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    # Swagger UI renders inline styles: allowed on this page only (without a
+    # nonce in the directive, which would make browsers ignore 'unsafe-inline').
+    path(
+        "docs/",
+        csp_replace({"style-src": [SELF, "'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="schema")),
+        name="docs",
+    ),
+    path("hsds/", include("api.hsds.urls")),
+    # Last: any other /api/ URL is a JSON 404 too, never Django's HTML page.
+    re_path(r"^", errors.not_found),
 ]

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers as s
+from api.errors import public_errors
 from orgs import gazetteer, selectors, viewport
 from orgs import models as m
 
@@ -44,28 +45,49 @@ def search_filters(data: dict[str, Any]) -> selectors.SearchFilters:
     )
 
 
+def _array(items: dict[str, Any], *, max_items: int) -> dict[str, Any]:
+    return {"type": "array", "items": items, "maxItems": max_items}
+
+
 def _filter_parameters() -> list[OpenApiParameter]:
+    # Written out (not introspected from FilterQuerySerializer) so the schema
+    # carries the same item patterns and list limits the serializer enforces.
+    slugs = _array({"type": "string", "pattern": s.SLUG_PATTERN, "maxLength": 80}, max_items=s.SlugListField.max_length)
     return [
-        OpenApiParameter("category", str, many=True, description="Category slug; repeatable; includes sub-categories."),
-        OpenApiParameter("target", str, many=True, description="Target-group slug; repeatable."),
-        OpenApiParameter("format", str, many=True, enum=m.ServiceFormat.values),
+        OpenApiParameter("category", slugs, description="Category slug; repeatable; includes sub-categories."),
+        OpenApiParameter("target", slugs, description="Target-group slug; repeatable."),
+        OpenApiParameter("format", _array({"type": "string", "enum": m.ServiceFormat.values}, max_items=3)),
         OpenApiParameter("free", bool),
         OpenApiParameter("open_now", bool),
-        OpenApiParameter("language", str, many=True, description="ISO 639 code, e.g. ru."),
-        OpenApiParameter("network", str, many=True, description="Network slug; repeatable."),
+        OpenApiParameter(
+            "language",
+            _array({"type": "string", "pattern": s.LANGUAGE_PATTERN}, max_items=10),
+            description="ISO 639 code, e.g. ru.",
+        ),
+        OpenApiParameter("network", slugs, description="Network slug; repeatable."),
     ]
+
+
+def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """Validate the query string. An empty value (``?k=``) is an error here: DRF
+    reads it as "not given", the way an HTML form sends an empty field, which
+    would silently search with the default instead of what the client meant."""
+    query = serializer_class(data=request.query_params)
+    empty = {name: [str(s.EMPTY_VALUE)] for name, _ in query.fields.items() if "" in request.query_params.getlist(name)}
+    if empty:
+        raise serializers.ValidationError(empty)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
 
 
 class NearestView(APIView):
     @extend_schema(
         summary="The nearest matching help",
         parameters=[s.NearestQuerySerializer, *_filter_parameters()],
-        responses={200: s.NearestResponseSerializer},
+        responses={200: s.NearestResponseSerializer, **public_errors()},
     )
     def get(self, request: Request) -> Response:
-        query = s.NearestQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = _query(s.NearestQuerySerializer, request)
         filters = search_filters(data)
 
         place: m.Place | None = None
@@ -107,12 +129,10 @@ class ViewportView(APIView):
     @extend_schema(
         summary="Points or clusters for a map viewport (GeoJSON)",
         parameters=[s.ViewportQuerySerializer, *_filter_parameters()],
-        responses={200: viewport.FEATURE_COLLECTION_SCHEMA},
+        responses={200: viewport.FEATURE_COLLECTION_SCHEMA, **public_errors()},
     )
     def get(self, request: Request) -> Response:
-        query = s.ViewportQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        data = query.validated_data
+        data = _query(s.ViewportQuerySerializer, request)
         return Response(
             viewport.viewport_features(bbox=data["in_bbox"], zoom=data["zoom"], filters=search_filters(data))
         )
@@ -122,17 +142,19 @@ class PlacesView(APIView):
     @extend_schema(
         summary="Towns and cities by name (autocomplete)",
         parameters=[s.PlacesQuerySerializer],
-        responses={200: s.PlaceSerializer(many=True)},
+        responses={200: s.PlaceSerializer(many=True), **public_errors()},
     )
     def get(self, request: Request) -> Response:
-        query = s.PlacesQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        places = gazetteer.places_search(q=query.validated_data["q"], limit=query.validated_data["limit"])
+        data = _query(s.PlacesQuerySerializer, request)
+        places = gazetteer.places_search(q=data["q"], limit=data["limit"])
         return Response(s.PlaceSerializer(places, many=True).data)
 
 
 class CategoriesView(APIView):
-    @extend_schema(summary="The category tree", responses={200: s.CategorySerializer(many=True)})
+    @extend_schema(
+        summary="The category tree",
+        responses={200: s.CategorySerializer(many=True), **public_errors(bad_request=False)},
+    )
     def get(self, request: Request) -> Response:
         categories = list(m.Category.objects.select_related("parent"))
         children: dict[int | None, list[m.Category]] = {}
@@ -143,13 +165,18 @@ class CategoriesView(APIView):
 
 
 class TargetGroupsView(APIView):
-    @extend_schema(summary="Who help is for", responses={200: s.TargetGroupSerializer(many=True)})
+    @extend_schema(
+        summary="Who help is for",
+        responses={200: s.TargetGroupSerializer(many=True), **public_errors(bad_request=False)},
+    )
     def get(self, request: Request) -> Response:
         return Response(s.TargetGroupSerializer(m.TargetGroup.objects.all(), many=True).data)
 
 
 class NetworksView(APIView):
-    @extend_schema(summary="Coalitions", responses={200: s.NetworkSerializer(many=True)})
+    @extend_schema(
+        summary="Coalitions", responses={200: s.NetworkSerializer(many=True), **public_errors(bad_request=False)}
+    )
     def get(self, request: Request) -> Response:
         networks = m.Network.objects.annotate(
             members=Count(
@@ -175,17 +202,18 @@ class OrganisationListView(APIView):
     @extend_schema(
         summary="Published organisations",
         parameters=[s.OrganisationQuerySerializer],
-        responses={200: s.OrganisationBriefSerializer(many=True)},
+        responses={200: s.OrganisationBriefSerializer(many=True), **public_errors()},
     )
     def get(self, request: Request) -> Response:
-        query = s.OrganisationQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        orgs = selectors.organisations_search(**query.validated_data)
+        orgs = selectors.organisations_search(**_query(s.OrganisationQuerySerializer, request))
         return Response(s.OrganisationBriefSerializer(orgs, many=True).data)
 
 
 class OrganisationDetailView(APIView):
-    @extend_schema(summary="One published organisation", responses={200: s.OrganisationDetailSerializer})
+    @extend_schema(
+        summary="One published organisation",
+        responses={200: s.OrganisationDetailSerializer, **public_errors(bad_request=False, not_found=True)},
+    )
     def get(self, request: Request, slug: str) -> Response:
         org = get_object_or_404(_organisations_queryset(), slug=slug)
         return Response(s.OrganisationDetailSerializer(org).data)

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -76,7 +78,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Chooses the database this request reads from (a replica or the primary).
+    "locator.middleware.ReadReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A database outage: 503 page or JSON instead of a 500 (api/errors.py).
+    "api.errors.DatabaseUnavailableMiddleware",
     # Last, as django-axes requires.
     "axes.middleware.AxesMiddleware",
 ]
@@ -123,6 +130,41 @@ DATABASES = {
 # Whatever scheme the URL uses, the project needs the PostGIS backend.
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_helplocator")}
+
+
+def _jit_off(db: dict[str, object]) -> None:
+    # PostgreSQL JIT-compiles every plan whose cost passes jit_above_cost: on the
+    # app's short queries that costs hundreds of milliseconds and saves nothing.
+    # Appended, so libpq options given in the URL (?options=...) still apply.
+    options = db.setdefault("OPTIONS", {})
+    assert isinstance(options, dict)
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+
+
+_jit_off(DATABASES["default"])  # type: ignore[arg-type]
+
+# Read replicas (PostgreSQL streaming standbys), comma-separated URLs. Anonymous
+# reads go to them; writes, signed-in users, a browser's reads right after its
+# own write, commands and migrations use "default" (locator/db_router.py,
+# locator/middleware.py).
+DATABASE_REPLICAS: list[str] = []
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
+    _alias = f"replica{_number}"
+    DATABASES[_alias] = dj_database_url.parse(
+        _url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    DATABASES[_alias]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    # In tests a standby cannot create a database: the test database made on the
+    # primary reaches it by replication. MIRROR makes the test runner rename
+    # only the alias' NAME to it (HOST and PORT stay the replica's), and never
+    # flush the alias or wrap it in a transaction.
+    DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
+    _jit_off(DATABASES[_alias])  # type: ignore[arg-type]
+    DATABASE_REPLICAS.append(_alias)
+DATABASE_ROUTERS = ["locator.db_router.ReplicaRouter"]
+# How long a browser reads from the primary after a request that may have
+# written (replication lag is normally well under a second).
+DATABASE_PRIMARY_PIN_SECONDS = env_int("DATABASE_PRIMARY_PIN_SECONDS", 15)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -171,6 +213,10 @@ REST_FRAMEWORK = {
     # "format" is a search filter here (in person / online / phone), not a
     # renderer override.
     "URL_FORMAT_OVERRIDE": None,
+    # Throttling keys on the client address: X-Forwarded-For as set by the
+    # reverse proxy when BEHIND_PROXY (below), the socket's address otherwise
+    # (never a header a client could forge).
+    "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY", False) else 0,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -181,6 +227,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One schema name per choice set: otherwise drf-spectacular warns (and so
+    # `check --deploy` does) and invents names such as "Status84bEnum".
+    "ENUM_NAME_OVERRIDES": {
+        "MembershipRoleEnum": "orgs.models.MembershipRole",
+        "PublicationStatusEnum": "orgs.models.PublicationStatus",
+        "MembershipStatusEnum": "orgs.models.MembershipStatus",
+        "PressRequestStatusEnum": "orgs.models.PressRequestStatus",
+        "InvitationStatusEnum": "orgs.models.InvitationStatus",
+        "DecisionEnum": "orgs.models.Decision",
+    },
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -207,22 +263,90 @@ EMBED_FRAME_ANCESTORS = env_str("EMBED_FRAME_ANCESTORS", "*")
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "help-locator@localhost")
+# SMTP, with EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
+# Lock the (account, address) pair: behind a proxy that is misconfigured every
+# visitor may share one address, and an address-only lock would shut everyone out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# django-axes would log the username, IP address and browser of every failed
+# login, and keep a table of every successful one: keep neither.
+AXES_CLIENT_STR_CALLABLE = "locator.log.axes_client_str"
+AXES_DISABLE_ACCESS_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+LOGIN_URL = "frontend:login"
+LOGIN_REDIRECT_URL = "frontend:partner:dashboard"
+LOGOUT_REDIRECT_URL = "frontend:home"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp). No 'unsafe-inline' and no 'unsafe-eval'
+# for scripts: the one inline script is folium's map set-up (numbers and fixed
+# options, built server-side), which carries the per-response nonce; every other
+# script is a static file. Styles likewise (the press pages' small <style> has
+# the nonce). Images may come from the tile server, the one outside host a map
+# uses. /embed/ replaces frame-ancestors with EMBED_FRAME_ANCESTORS; the API docs
+# page (Swagger UI) needs inline styles and gets them on that route only.
+_tiles = urlsplit(MAP_TILES_URL.replace("{s}.", "*."))
+MAP_TILES_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else SELF
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", MAP_TILES_ORIGIN],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 
+# HTTPS. Production runs behind a TLS-terminating reverse proxy
+# (deploy/nginx.conf) that overwrites X-Forwarded-Proto and X-Forwarded-For;
+# trust those headers only when such a proxy is in front (BEHIND_PROXY=true),
+# or anyone could claim https or another client address.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    AXES_CLIENT_IP_CALLABLE = "locator.middleware.client_ip"
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+
+# JSON lines on stdout (locator/log.py): a fixed set of fields, no query
+# strings, no client addresses, no exception messages that could carry input.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "locator.log.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    # Never log requests: their URLs carry the search origin.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+    "loggers": {
+        # Server errors only: a 4xx is the client's business.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # runserver's request lines (development): the formatter cuts their query strings.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # With DEBUG on Django logs each SQL statement with its parameters, a
+        # search's coordinates among them: never, whatever LOG_LEVEL says.
+        "django.db.backends": {"level": "INFO"},
+    },
 }
 
 GDAL_LIBRARY_PATH = os.environ.get("GDAL_LIBRARY_PATH") or None

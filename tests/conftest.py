@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import copy
+import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -49,3 +52,29 @@ def gazetteer(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Iter
     with django_db_blocker.unblock(), connection.cursor() as cursor:
         # Plain SQL: the ORM would first fetch every place to null out references.
         cursor.execute(f"DELETE FROM {connection.ops.quote_name(Place._meta.db_table)}")
+
+
+@pytest.fixture(autouse=True)
+def _reads_from_the_primary(settings: Any) -> None:
+    # A test's data lives in a transaction on the primary that a replica cannot
+    # see; only tests/test_replica.py sends reads to the replicas, on purpose.
+    settings.DATABASE_REPLICAS = []
+
+
+def use_tiles(settings: Any, url: str) -> None:
+    """Point the maps at another tile server, and the Content-Security-Policy with them."""
+    settings.MAP_TILES_URL = url
+    parts = urlsplit(url.replace("{s}.", "*."))
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["img-src"] = ["'self'", "data:", f"{parts.scheme}://{parts.netloc}"]
+    settings.CONTENT_SECURITY_POLICY = policy
+
+
+def wait_until(page: Any, expression: str, timeout_s: float = 30.0) -> None:
+    """Playwright's wait_for_function evaluates a string with eval(), which the
+    site's Content-Security-Policy rightly forbids; page.evaluate is not subject to it."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for: {expression}")
+        page.wait_for_timeout(50)

@@ -1,0 +1,17 @@
+#!/bin/sh
+# The scheduled jobs in one long-running process, for compose.yaml (a host with
+# systemd uses the timers in deploy/systemd/ instead): press requests every five
+# minutes; verification reminders, expired sessions once a day.
+set -eu
+: "${PUBLIC_BASE_URL:?PUBLIC_BASE_URL is required (links in e-mails)}"
+last_day=""
+while true; do
+    python manage.py press_housekeeping --base-url "$PUBLIC_BASE_URL" || echo '{"level":"ERROR","logger":"jobs","message":"press_housekeeping failed"}'
+    today="$(date -u +%F)"
+    if [ "$today" != "$last_day" ] && [ "$(date -u +%H)" -ge 6 ]; then
+        python manage.py verification_reminders --base-url "$PUBLIC_BASE_URL" &&
+            python manage.py clearsessions && last_day="$today" ||
+            echo '{"level":"ERROR","logger":"jobs","message":"daily jobs failed"}'
+    fi
+    sleep 300
+done
