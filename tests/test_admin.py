@@ -24,6 +24,7 @@ from orgs import models as m
 from orgs.geo import blurred
 from orgs.widgets import OL_STATIC_DIR, LocalMapWidget
 from tests import factories as f
+from tests.conftest import use_tiles, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -333,7 +334,7 @@ def test_a_physical_location_without_a_point_is_a_form_error(admin_client, direc
 
 
 def test_location_page_has_the_map_and_loads_nothing_from_other_hosts(admin_client, directory, settings) -> None:
-    settings.MAP_TILES_URL = "https://tiles.example.org/osm/{z}/{x}/{y}.png"
+    use_tiles(settings, "https://tiles.example.org/osm/{z}/{x}/{y}.png")
     settings.MAP_TILES_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
     location = directory[m.Location]
     response = admin_client.get(admin_url(m.Location, "change", location.pk))
@@ -477,7 +478,7 @@ def open_in_browser(live_server, admin_user, client, settings):
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
-    settings.MAP_TILES_URL = TILES
+    use_tiles(settings, TILES)
     client.force_login(admin_user)
     session = client.cookies[settings.SESSION_COOKIE_NAME].value
 
@@ -541,7 +542,7 @@ def test_location_map_draws_from_local_openlayers_and_sets_the_point(open_in_bro
         assert page.evaluate("typeof ol.Map") == "function"
         assert page.input_value("#id_point") == ""
         page.click("#id_point_map", position={"x": 200, "y": 150})
-        page.wait_for_function("document.getElementById('id_point').value !== ''")
+        wait_until(page, "document.getElementById('id_point').value !== ''")
         assert '"Point"' in page.input_value("#id_point")
         page.wait_for_load_state("networkidle")
         assert page.errors == []
@@ -562,7 +563,7 @@ def test_a_location_added_inline_gets_a_working_map(open_in_browser) -> None:
         page.wait_for_selector(f"{new_map} .ol-viewport canvas")
         assert page.locator(f"{new_map} .ol-viewport").count() == 1  # a fresh map, not the template's copy
         page.click(new_map, position={"x": 100, "y": 100})
-        page.wait_for_function("document.getElementById('id_locations-1-point').value !== ''")
+        wait_until(page, "document.getElementById('id_locations-1-point').value !== ''")
 
         # The service's drawn area is collapsed; its map starts, at full size, when opened.
         area_map = "#id_services-0-area_polygon_map"
