@@ -24,8 +24,10 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orgs import models as m
 from orgs import permissions, search_index
@@ -52,23 +54,25 @@ DUPLICATE_NAME_SIMILARITY = 0.45
 VERIFY_SALT = "orgs.verify"
 VERIFY_LINK_MAX_AGE = dt.timedelta(days=60)
 
-NOT_ALLOWED = _("You may not change this organisation.")
-NOT_COORDINATOR = _("Only a coordinator of this coalition or a site moderator may decide this.")
-ALREADY_DECIDED = _("This has already been decided.")
-DUPLICATE_IDENTIFIER = _("An organisation with this registry identifier is already listed. Ask to manage it instead.")
-SIMILAR_NAME = _(
+NOT_ALLOWED = gettext_lazy("You may not change this organisation.")
+NOT_COORDINATOR = gettext_lazy("Only a coordinator of this coalition or a site moderator may decide this.")
+ALREADY_DECIDED = gettext_lazy("This has already been decided.")
+DUPLICATE_IDENTIFIER = gettext_lazy(
+    "An organisation with this registry identifier is already listed. Ask to manage it instead."
+)
+SIMILAR_NAME = gettext_lazy(
     "A similarly named organisation is listed nearby. If it is yours, ask to manage it; "
     "if not, confirm that yours is a different organisation."
 )
-NOT_A_MEMBER = _("Only active members of this coalition may recommend.")
-OWN_RECOMMENDATION = _("An organisation cannot recommend itself.")
-ROLE_NOT_OFFERED = _("This coalition does not have the role “%(role)s”.")
-NOT_ENOUGH_RECOMMENDATIONS = _(
+NOT_A_MEMBER = gettext_lazy("Only active members of this coalition may recommend.")
+OWN_RECOMMENDATION = gettext_lazy("An organisation cannot recommend itself.")
+ROLE_NOT_OFFERED = gettext_lazy("This coalition does not have the role “%(role)s”.")
+NOT_ENOUGH_RECOMMENDATIONS = gettext_lazy(
     "Membership needs at least %(needed)s recommendations from members; this application has %(have)s. "
     "It can be accepted as a candidate instead."
 )
-NO_CANDIDATE_TERM = _("This coalition has no candidate status.")
-UNKNOWN_VERSION = _("That version does not belong to this organisation.")
+NO_CANDIDATE_TERM = gettext_lazy("This coalition has no candidate status.")
+UNKNOWN_VERSION = gettext_lazy("That version does not belong to this organisation.")
 
 
 class DuplicateSuspected(ValidationError):
@@ -89,7 +93,7 @@ class Duplicate:
 # --- helpers -----------------------------------------------------------------------
 
 
-def _require(condition: bool, message: str) -> None:
+def _require(condition: bool, message: str | Promise) -> None:
     if not condition:
         raise PermissionDenied(message)
 
@@ -109,7 +113,7 @@ def _notify(*, to: Iterable[str], subject: str, body: str) -> None:
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 
 
-NO_PRESENCE = _(
+NO_PRESENCE = gettext_lazy(
     "A published listing needs at least one place or an online or phone service: add one before publishing."
 )
 

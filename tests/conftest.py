@@ -25,6 +25,9 @@ def _fast_passwords_and_fresh_cache(settings: Any) -> Iterator[None]:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Throttle counters and rate limits live in the cache: no test inherits another's.
     cache.clear()
+    # Tests assert the English source texts; Russian, the product's default, is
+    # checked where it matters with the russian_default fixture.
+    settings.LANGUAGE_CODE = "en"
     yield
     cache.clear()
 
@@ -78,3 +81,9 @@ def wait_until(page: Any, expression: str, timeout_s: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for: {expression}")
         page.wait_for_timeout(50)
+
+
+@pytest.fixture
+def russian_default(settings: Any) -> None:
+    """The product's own default language (Russian), for tests of that default."""
+    settings.LANGUAGE_CODE = "ru"

@@ -16,7 +16,7 @@ from django.test import Client
 
 from tests.factories import CategoryFactory, OrganisationFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("russian_default")]
 
 
 @pytest.fixture

@@ -79,6 +79,7 @@ def _locator_config(html: str) -> dict:
 
 @pytest.mark.usefixtures("seed")
 @pytest.mark.parametrize("url", SEED_PAGES)
+@pytest.mark.usefixtures("russian_default")
 def test_page_renders_with_the_seed(client: Client, url: str) -> None:
     html = _html(client, url)
 
@@ -210,6 +211,7 @@ def monday_10am_moscow(monkeypatch: pytest.MonkeyPatch) -> dt.datetime:
     return now
 
 
+@pytest.mark.usefixtures("russian_default")
 def test_organisation_page_shows_everything_the_issue_lists(client: Client, monday_10am_moscow: dt.datetime) -> None:
     category = CategoryFactory(slug="legal-aid-test", name_ru="Юридическая помощь (тест)", name_en="Legal aid (test)")
     target = TargetGroupFactory(slug="families-test", name_ru="Семьи (тест)", name_en="Families (test)")
@@ -271,6 +273,7 @@ def test_organisation_page_shows_everything_the_issue_lists(client: Client, mond
     assert "ivan@private.example" not in html and "123-45-67" not in html and "Иван Экспертов" not in html
 
 
+@pytest.mark.usefixtures("russian_default")
 def test_stale_and_unverified_organisations_say_so(client: Client) -> None:
     stale = OrganisationFactory(is_stale=True, last_verified_at=dt.date(2024, 1, 10))
     never = OrganisationFactory(last_verified_at=None)
@@ -338,6 +341,7 @@ def test_network_page_lists_active_published_members_and_gives_the_embed_snippet
 # --- Active People Centres ---------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("russian_default")
 def test_centre_pages_draw_territories_and_say_what_a_centre_does_not_do(client: Client) -> None:
     category = CategoryFactory(slug="find-officials-test", name_ru="Поиск чиновника (тест)", name_en="Find (test)")
     host = OrganisationFactory(name="Хозяйка центра")

@@ -682,6 +682,8 @@ def test_members_recommend_applicants_from_their_page(taxonomy) -> None:
 
 
 @pytest.mark.usefixtures("taxonomy")
+@pytest.mark.usefixtures("russian_default")
+@pytest.mark.usefixtures("russian_default")
 def test_every_page_renders_in_the_default_language(moderator) -> None:
     org = _owned(moderator)
     client = Client()  # no Accept-Language: Russian, the site's first language
