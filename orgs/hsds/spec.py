@@ -5,7 +5,7 @@ every object of a schema before validating: an unknown field is an error, not
 a silent extension. ``strict()`` does the same, recursively, so what this
 project serves and exports is checked the way a careful consumer checks it.
 
-Two sources: the full specification (``../shared/hsds``: compiled object
+Two sources: the full specification (``orgs/hsds/spec/official``: compiled object
 schemas and the OpenAPI description; used by the tests) and the bundled copy
 of the compiled tabular schema (``orgs/hsds/spec/tabular.json``; used by the
 importer to check every incoming row, so the product needs no checkout of
@@ -24,11 +24,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jsonschema
-from django.conf import settings
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "spec"
-# The reference copy of the specification beside the checkout (see its SOURCE.md).
-OFFICIAL_DIR = Path(settings.BASE_DIR).resolve().parent / "shared" / "hsds"
+# The official specification (schemas, OpenAPI description, examples), vendored
+# from Open Referral's release (see official/SOURCE.md; *_package.json left out).
+OFFICIAL_DIR = BUNDLED_DIR / "official"
 
 HSDS_VERSION = "3.0"
 
