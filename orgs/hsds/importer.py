@@ -1333,6 +1333,9 @@ def _same(current: Any, wanted: Any) -> bool:
         return bool(current.equals_exact(wanted, COORD_TOLERANCE))
     if isinstance(current, models.Model) or isinstance(wanted, models.Model):
         return getattr(current, "pk", None) == getattr(wanted, "pk", None)
+    if isinstance(current, list) and isinstance(wanted, list) and all(isinstance(v, str) for v in current + wanted):
+        # Lists of codes (languages): HSDS carries them as separate rows, in no set order.
+        return sorted(current) == sorted(wanted)
     return bool(current == wanted)
 
 
