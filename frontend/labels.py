@@ -62,3 +62,36 @@ WEEKDAYS: list[Promise] = [
     pgettext_lazy("weekday", "Saturday"),
     pgettext_lazy("weekday", "Sunday"),
 ]
+
+
+# Time zones offered in forms (Russia's eleven, then the EECA countries'),
+# Moscow first: the usual default for a deadline.
+TIMEZONES = (
+    "Europe/Moscow",
+    "Europe/Kaliningrad",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Omsk",
+    "Asia/Novosibirsk",
+    "Asia/Krasnoyarsk",
+    "Asia/Irkutsk",
+    "Asia/Yakutsk",
+    "Asia/Vladivostok",
+    "Asia/Magadan",
+    "Asia/Kamchatka",
+    "Europe/Kyiv",
+    "Europe/Minsk",
+    "Europe/Chisinau",
+    "Europe/Tallinn",
+    "Europe/Riga",
+    "Europe/Vilnius",
+    "Asia/Tbilisi",
+    "Asia/Yerevan",
+    "Asia/Baku",
+    "Asia/Almaty",
+    "Asia/Aqtobe",
+    "Asia/Tashkent",
+    "Asia/Bishkek",
+    "Asia/Dushanbe",
+    "Asia/Ashgabat",
+)

@@ -45,37 +45,6 @@ COUNTRIES: dict[str, Promise] = {
     "LT": pgettext_lazy("country", "Lithuania"),
 }
 
-# The time zones of Russia and EECA, west to east; a location's own zone is
-# added when it is another one.
-TIMEZONES = (
-    "Europe/Kaliningrad",
-    "Europe/Moscow",
-    "Europe/Samara",
-    "Asia/Yekaterinburg",
-    "Asia/Omsk",
-    "Asia/Novosibirsk",
-    "Asia/Krasnoyarsk",
-    "Asia/Irkutsk",
-    "Asia/Yakutsk",
-    "Asia/Vladivostok",
-    "Asia/Magadan",
-    "Asia/Kamchatka",
-    "Europe/Kyiv",
-    "Europe/Minsk",
-    "Europe/Chisinau",
-    "Europe/Tallinn",
-    "Europe/Riga",
-    "Europe/Vilnius",
-    "Asia/Tbilisi",
-    "Asia/Yerevan",
-    "Asia/Baku",
-    "Asia/Almaty",
-    "Asia/Aqtobe",
-    "Asia/Tashkent",
-    "Asia/Bishkek",
-    "Asia/Dushanbe",
-    "Asia/Ashgabat",
-)
 
 # Languages of help, each named in itself (a speaker finds their own).
 LANGUAGES = (
@@ -368,7 +337,7 @@ class LocationForm(HoursMixin):
         self, *args: Any, current_timezone: str = "", current_languages: Sequence[str] = (), **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        zones = [("", _("From the town")), *((tz, tz) for tz in TIMEZONES)]
+        zones = [("", _("From the town")), *((tz, tz) for tz in labels.TIMEZONES)]
         timezone_field = self.fields["timezone"]
         assert isinstance(timezone_field, forms.ChoiceField)
         timezone_field.choices = _choices_with(zones, [current_timezone])

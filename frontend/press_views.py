@@ -28,38 +28,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from frontend import labels
 from frontend import selectors as fs
 from frontend.templatetags.frontend_tags import localized
 from orgs import models as m
 from orgs import press
 
 # Time zones a deadline may be given in (the journalist's own clock).
-DEADLINE_ZONES = [
-    "Europe/Moscow",
-    "Europe/Kaliningrad",
-    "Europe/Samara",
-    "Asia/Yekaterinburg",
-    "Asia/Omsk",
-    "Asia/Novosibirsk",
-    "Asia/Krasnoyarsk",
-    "Asia/Irkutsk",
-    "Asia/Yakutsk",
-    "Asia/Vladivostok",
-    "Asia/Magadan",
-    "Asia/Kamchatka",
-    "Europe/Kyiv",
-    "Europe/Minsk",
-    "Europe/Chisinau",
-    "Asia/Tbilisi",
-    "Asia/Yerevan",
-    "Asia/Baku",
-    "Asia/Almaty",
-    "Asia/Tashkent",
-    "Asia/Bishkek",
-    "Asia/Dushanbe",
-    "Asia/Ashgabat",
-    "UTC",
-]
+DEADLINE_ZONES = [*labels.TIMEZONES, "UTC"]
 LANGUAGES = [
     ("ru", gettext_lazy("Russian")),
     ("en", gettext_lazy("English")),
