@@ -3,6 +3,8 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -87,3 +89,48 @@ def wait_until(page: Any, expression: str, timeout_s: float = 30.0) -> None:
 def russian_default(settings: Any) -> None:
     """The product's own default language (Russian), for tests of that default."""
     settings.LANGUAGE_CODE = "ru"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# No background traffic: this machine's network is closed, and a test must not leak visits.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextmanager
+def local_page(monkeypatch: pytest.MonkeyPatch, *, width: int, height: int) -> Iterator[Any]:
+    """A page in Debian's Chromium that may reach only this machine (tiles and
+    anything else outside are refused); skips if Chromium is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # database calls are still synchronous.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+    def only_local(route: Any) -> None:
+        if urlsplit(route.request.url).hostname in ("localhost", "127.0.0.1"):
+            route.continue_()
+        else:
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-US", viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.route("**/*", only_local)
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

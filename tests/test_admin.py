@@ -24,7 +24,7 @@ from orgs import models as m
 from orgs.geo import blurred
 from orgs.widgets import OL_STATIC_DIR, LocalMapWidget
 from tests import factories as f
-from tests.conftest import use_tiles, wait_until
+from tests.conftest import CHROMIUM_ARGS, use_tiles, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -516,18 +516,6 @@ def open_in_browser(live_server, admin_user, client, settings):
                 chromium.close()
 
     return open_page
-
-
-# No background traffic: this machine's network is closed, and a test must not leak visits.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def _only_tiles(urls: list[str]) -> bool:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -17,46 +15,16 @@ from django.utils import timezone
 
 from orgs import models as m
 from tests import factories as f
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.conftest import local_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A Chromium page that may reach only this machine."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US", viewport={"width": 390, "height": 844})  # a phone
-        tab = context.new_page()
-
-        def only_local(route: Any) -> None:
-            if urlparse(route.request.url).hostname in ("localhost", "127.0.0.1"):
-                route.continue_()
-            else:
-                route.abort()
-
-        tab.route("**/*", only_local)
-        tab.set_default_timeout(15_000)
+    """A phone-sized Chromium page that may reach only this machine."""
+    with local_page(monkeypatch, width=390, height=844) as tab:
         yield tab
-        context.close()
-        browser.close()
 
 
 def test_a_journalist_sends_confirms_follows_and_withdraws(live_server, page) -> None:

@@ -25,7 +25,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from orgs import models as m
-from tests.conftest import use_tiles
+from tests.conftest import CHROMIUM_ARGS, use_tiles
 from tests.factories import (
     CategoryFactory,
     LocationFactory,
@@ -37,16 +37,6 @@ from tests.factories import (
 )
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Stand-ins for the outside world (answered by the route handler below).
 TILES_URL = "https://tiles.invalid/{z}/{x}/{y}.png"
 TILES_HOST = "tiles.invalid"

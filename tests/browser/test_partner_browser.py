@@ -5,9 +5,7 @@ place, submit, and find the point that was clicked in the database."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
 from django.contrib.auth.models import User
@@ -15,18 +13,8 @@ from django.contrib.gis.geos import Point
 
 from orgs import models as m
 from tests import factories as f
+from tests.conftest import local_page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PASSWORD = "a-long-password-1"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,31 +22,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def partner_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A Chromium page that may reach only this machine (the map's tiles and
-    anything else outside are refused)."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # database calls are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="en-US", viewport={"width": 1200, "height": 900})
-        page = context.new_page()
-
-        def only_local(route: Any) -> None:
-            if urlparse(route.request.url).hostname in ("localhost", "127.0.0.1"):
-                route.continue_()
-            else:
-                route.abort()
-
-        page.route("**/*", only_local)
-        page.set_default_timeout(15_000)
+    """A Chromium page that may reach only this machine."""
+    with local_page(monkeypatch, width=1200, height=900) as page:
         yield page
-        context.close()
-        browser.close()
 
 
 def test_register_an_organisation_picking_the_point_on_the_map(live_server, partner_page) -> None:
