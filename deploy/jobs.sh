@@ -1,7 +1,8 @@
 #!/bin/sh
 # The scheduled jobs in one long-running process, for compose.yaml (a host with
 # systemd uses the timers in deploy/systemd/ instead): press requests every five
-# minutes; verification reminders, expired sessions once a day.
+# minutes; verification reminders, expired sessions once a day; the search rows
+# rewritten in index order once a week (Sundays).
 set -eu
 : "${PUBLIC_BASE_URL:?PUBLIC_BASE_URL is required (links in e-mails)}"
 last_day=""
@@ -10,7 +11,9 @@ while true; do
     today="$(date -u +%F)"
     if [ "$today" != "$last_day" ] && [ "$(date -u +%H)" -ge 6 ]; then
         python manage.py verification_reminders --base-url "$PUBLIC_BASE_URL" &&
-            python manage.py clearsessions && last_day="$today" ||
+            python manage.py clearsessions &&
+            { [ "$(date -u +%u)" != 7 ] || python manage.py rebuild_search_index --reorder-only; } &&
+            last_day="$today" ||
             echo '{"level":"ERROR","logger":"jobs","message":"daily jobs failed"}'
     fi
     sleep 300

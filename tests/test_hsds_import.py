@@ -413,3 +413,257 @@ def test_the_benchmark_refuses_the_product_database() -> None:
 
     assert not bench_hsds_import.database_allowed("helplocator")
     assert bench_hsds_import.database_allowed("helplocator_bench")
+
+
+# --- bulk writes: COPY, the set-based search refresh, the field checks, history -------------------
+
+
+def _derived() -> dict[str, Any]:
+    """The derived search tables, without their ids (float sums rounded: cluster
+    counts are kept by adding and subtracting)."""
+    search = [
+        (*row[:-2], sorted(row[-2]), round(row[-1].x, 9), round(row[-1].y, 9))
+        for row in m.SearchEntry.objects.values_list(
+            "facet",
+            "location_id",
+            "service_id",
+            "organisation_id",
+            "visibility",
+            "timezone",
+            "target_ids",
+            "formats",
+            "is_free",
+            "network_ids",
+            "languages",
+            "public_point",
+        )
+    ]
+    remote = sorted(
+        (*row[:-1], sorted(row[-1]))
+        for row in m.RemoteEntry.objects.values_list(
+            "facet", "service_id", "organisation_id", "rank", "area_key", "radius_m", "organisation_name", "languages"
+        )
+    )
+    clusters = sorted(
+        (z, facet, cx, cy, n, round(lon, 6), round(lat, 6))
+        for z, facet, cx, cy, n, lon, lat in m.ClusterCell.objects.filter(n__gt=0).values_list(
+            "zoom", "facet", "cx", "cy", "n", "sum_lon", "sum_lat"
+        )
+    )
+    documents = dict(m.Organisation.objects.values_list("id", "search_document"))
+    return {"search": sorted(search, key=str), "remote": remote, "clusters": clusters, "documents": documents}
+
+
+@pytest.mark.parametrize("set_based", [True, False], ids=["set-based refresh", "per-organisation refresh"])
+def test_the_derived_tables_after_an_import_are_what_a_full_rebuild_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, set_based: bool
+) -> None:
+    from orgs import search_index
+    from tests.test_hsds_api import build_generated
+
+    if set_based:  # small imports refresh organisation by organisation; take the import path
+        monkeypatch.setattr(search_index, "REFRESH_MANY_MIN", 0)
+    build_generated()
+    export_directory(directory=tmp_path)
+    _empty_directory()
+    assert run(tmp_path / "hsds.json", publish=True).errors == []
+    imported = _derived()
+    assert imported["search"] and imported["remote"] and imported["clusters"]
+    search_index.rebuild()
+    assert _derived() == imported
+
+    # Again with a renamed organisation, a moved location and a renamed service:
+    # the old rows and cluster counts are taken out, the new ones put in.
+    doc = json.loads((tmp_path / "hsds.json").read_text())
+    org = doc["organizations"][0]
+    org["name"] += " (переименована)"
+    moved = next(loc for loc in org["locations"] if loc.get("latitude") is not None)
+    moved["latitude"] += 0.5
+    doc["services"][0]["name"] += " (новая)"
+    for service in doc["services"]:
+        if service["organization_id"] == org["id"]:
+            service["organization"]["name"] = org["name"]
+    (tmp_path / "hsds.json").write_text(json.dumps(doc, ensure_ascii=False))
+    report = run(tmp_path / "hsds.json", publish=True)
+    assert report.errors == [] and report.updated["organisations"] == 1 and report.updated["locations"] == 1
+    changed = _derived()
+    assert (
+        changed != imported and "(переименована)" in changed["documents"][m.Organisation.objects.get(uuid=org["id"]).pk]
+    )
+    search_index.rebuild()
+    assert _derived() == changed
+
+
+def test_the_import_records_history_of_what_it_creates_and_changes(package: Path) -> None:
+    run(package)
+    org = m.Organisation.objects.get(name="Good Second Org")
+    (created,) = org.history.all()
+    assert (created.history_type, created.history_change_reason) == ("+", "HSDS import")
+    for model in (m.Organisation, m.Location, m.Service):
+        for obj in model.objects.all():
+            assert [h.history_type for h in obj.history.all()] == ["+"], obj
+    organisations = (package / "organizations.csv").read_text()
+    (package / "organizations.csv").write_text(organisations.replace("Good Second Org", "Good Second Org (renamed)"))
+
+    report = run(package)
+
+    assert report.updated["organisations"] == 1
+    changed, _created = org.history.all()
+    assert (changed.history_type, changed.name) == ("~", "Good Second Org (renamed)")
+    assert m.Organisation.history.count() == m.Organisation.objects.count() + 1
+
+
+def test_a_row_the_database_refuses_is_reported_on_its_line_and_the_others_go_in(package: Path) -> None:
+    # A second link of the same service and location under another id: no
+    # check before writing sees it; the database's unique constraint does.
+    with (package / "service_at_location.csv").open("a") as fh:
+        fh.write(
+            "6c6c6c6c-41a5-4d2c-9b6b-1a1a1a1a1a1a,ac148810-d857-441c-9679-408f346de14b,"
+            "3a19ff88-4620-4d17-9830-ac1d859eb5d5,The same link again\n"
+        )
+
+    report = run(package, publish=True)
+
+    where = {(e.source.file, e.source.line): e.reason for e in report.errors}
+    assert "the database refused it" in where[("service_at_location.csv", 3)]
+    assert len(report.errors) == 4  # the three of the fixture, and this one
+    link = m.ServiceAtLocation.objects.get()
+    assert str(link.uuid) == "e94c9f38-1e8f-4564-91d4-d53501ab1765"
+    assert m.Organisation.objects.filter(name="Good Second Org").exists()
+    assert m.SearchEntry.objects.filter(service=link.service, location=link.location).exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "values", "exclude"),
+    [
+        (m.Organisation, {"name": "АНО «Помощь»", "slug": "pomosch", "legal_form": m.LegalForm.ANO}, []),
+        (
+            m.Organisation,
+            {
+                "name": "",
+                "slug": "not a slug",
+                "country": "rus",
+                "email": "not-an-email",
+                "website": "no url",
+                "ogrn": "123",
+                "inn": "77",
+                "legal_form": "guild",
+                "status": "gone",
+                "uuid": "not-a-uuid",
+            },
+            [],
+        ),
+        (
+            m.Location,
+            {"name": "Офис", "point": Point(28.3, 57.8, srid=4326), "public_point": Point(28.3, 57.8, srid=4326)},
+            ["organisation", "place", "timezone"],
+        ),
+        (
+            m.Location,
+            {
+                "name": "x" * 301,
+                "kind": "ship",
+                "visibility": "nowhere",
+                "point": Point(200, 100, srid=4326),
+                "languages": ["russian"],
+                "country": "R",
+                "phone": "9" * 41,
+            },
+            ["organisation", "place", "timezone"],
+        ),
+        (m.Service, {"name": "Юрист", "formats": ["in_person", "phone"], "min_age": 3}, ["organisation", "area_place"]),
+        (
+            m.Service,
+            {
+                "name": "",
+                "formats": ["fax"],
+                "min_age": -1,
+                "max_age": 500,
+                "url": "x",
+                "email": "y",
+                "area_kind": "moon",
+                "area_radius_km": 0,
+                "is_free": None,
+            },
+            ["organisation", "area_place"],
+        ),
+    ],
+)
+def test_the_quick_field_checks_report_what_clean_fields_reports(
+    model: type[m.Organisation | m.Location | m.Service], values: dict[str, Any], exclude: list[str]
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from orgs.hsds.importer import _field_checks
+
+    by_django = model(**values)
+    quick = model(*[getattr(by_django, f.attname) for f in model._meta.concrete_fields])  # the same defaults
+    try:
+        by_django.clean_fields(exclude=exclude)
+        expected: dict[str, list[str]] = {}
+    except ValidationError as exc:
+        expected = exc.message_dict
+
+    problem = _field_checks(model, tuple(exclude)).problem(quick)
+
+    assert (problem.message_dict if problem else {}) == expected
+    if not expected:  # the values as clean_fields() leaves them (a uuid text becomes a UUID)
+        assert {f.attname: getattr(quick, f.attname) for f in model._meta.concrete_fields} == {
+            f.attname: getattr(by_django, f.attname) for f in model._meta.concrete_fields
+        }
+
+
+def test_the_benchmark_generates_the_rows_asked_for_and_runs_again_from_scratch() -> None:
+    from orgs.management.commands.bench_hsds_import import ROWS_PER_ORGANISATION, generate
+
+    for rows in (400, 1000):
+        assert rows - ROWS_PER_ORGANISATION < generate(rows).count() <= rows
+    outputs = []
+    for _ in range(2):
+        out = StringIO()
+        call_command("bench_hsds_import", rows=400, stdout=out)
+        outputs.append(out.getvalue())
+    first, again = ([c.strip() for c in line.split("|")] for line in (_line(o, "| first import") for o in outputs))
+    assert first[5] == again[5] != "0"  # the same rows created both times
+    assert "Removed the 21 organisations of an earlier run" in outputs[1]
+
+
+def _line(text: str, start: str) -> str:
+    return next(line for line in text.splitlines() if line.startswith(start))
+
+
+def test_the_garbage_collector_is_paused_only_while_reading_and_importing() -> None:
+    import gc
+
+    from orgs.hsds.tabular import collector_paused
+
+    assert gc.isenabled()
+    seen = []
+    with collector_paused():
+        seen.append(gc.isenabled())
+        with collector_paused():
+            seen.append(gc.isenabled())
+        seen.append(gc.isenabled())
+    assert seen == [False, False, False] and gc.isenabled()
+    with pytest.raises(ZeroDivisionError), collector_paused():
+        _ = 1 / 0
+    assert gc.isenabled()
+    assert run(EXAMPLES / "service_full.json").errors == []
+    assert gc.isenabled()
+
+
+def test_the_set_based_refresh_first_updates_statistics_that_predate_a_bulk_load() -> None:
+    # Statistics taken while a table was empty make the planner join the rows
+    # an import just wrote by nested loops over whole tables (minutes at 100k rows).
+    from django.db import connection
+
+    from orgs import search_index
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE orgs_location")
+        f.LocationFactory.create_batch(3)
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'orgs_location'")
+        assert cursor.fetchone()[0] == 0
+        search_index.analyze_understated(cursor, ["orgs_location"], 2)
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'orgs_location'")
+        assert cursor.fetchone()[0] == 3

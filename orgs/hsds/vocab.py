@@ -22,6 +22,7 @@ whose taxonomy terms are defined here (and documented in docs/hsds.md):
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass
 
@@ -40,8 +41,8 @@ class Taxonomy:
     name: str
     description: str
 
-    @property
-    def id(self) -> str:
+    @functools.cached_property
+    def id(self) -> str:  # a hash: computed once (the importer asks for it on every attribute row)
         return derived_id("taxonomy", self.key)
 
     def as_hsds(self) -> dict[str, str]:
@@ -80,7 +81,7 @@ class AttributeTerm:
     description: str
     link_entity: str
 
-    @property
+    @functools.cached_property
     def id(self) -> str:
         return derived_id("term", PROJECT.key, self.code)
 

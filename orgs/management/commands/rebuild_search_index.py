@@ -14,7 +14,17 @@ from orgs import search_index
 class Command(BaseCommand):
     help = "Rebuild the nearest-search table and the precomputed map clusters."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--reorder-only",
+            action="store_true",
+            help="Only rewrite the search rows in index-friendly order (the weekly job), without recomputing them.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
-        with transaction.atomic():
-            rows = search_index.rebuild()
-        self.stdout.write(f"search rows: {rows}")
+        if not options["reorder_only"]:
+            with transaction.atomic():
+                rows = search_index.rebuild()
+            self.stdout.write(f"search rows: {rows}")
+        search_index.reorder()
+        self.stdout.write("search rows reordered")
