@@ -112,11 +112,13 @@ def row_conditions(filters: SearchFilters, params: dict[str, Any]) -> list[str]:
 
 # Whether a location is open at %(now)s in its own time zone. An interval whose
 # closing time is not after its opening time runs past midnight into the next day.
-OPEN_NOW_SQL = """
+def open_now_sql(*, location_id: str = "e.location_id", timezone: str = "e.timezone") -> str:
+    """The SQL condition, for a row whose location id and time zone are these columns."""
+    return f"""
 EXISTS (
     SELECT 1 FROM orgs_openinghours h
-    CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE e.timezone) AS t) local
-    WHERE h.location_id = e.location_id AND (
+    CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE {timezone}) AS t) local
+    WHERE h.location_id = {location_id} AND (
         (h.weekday = EXTRACT(ISODOW FROM local.t)::int - 1
          AND local.t::time >= h.opens
          AND (h.closes > h.opens AND local.t::time < h.closes OR h.closes <= h.opens))
@@ -125,14 +127,16 @@ EXISTS (
          AND local.t::time < h.closes)
     )
 )
-"""
+"""  # noqa: S608 - column names from the code; values are bound parameters
 
 
-def _nearest_rows(
-    *, origin: Point, filters: SearchFilters, limit: int, max_m: float | None
-) -> list[tuple[int, float, float, int | None]]:
-    """Up to ``limit`` index-ordered rows: (location_id, sphere_m, geodesic_m, service_id)."""
-    params: dict[str, Any] = {"origin": bytes(origin.ewkb), "limit": limit}
+OPEN_NOW_SQL = open_now_sql()
+
+
+def nearest_candidates_sql(*, filters: SearchFilters, params: dict[str, Any], max_m: float | None) -> str:
+    """The index-ordered candidate rows: (location_id, knn, geodesic, service_id),
+    at most ``%(limit)s`` of them, nearest first on the sphere. ``params`` gets
+    the values (``origin`` and ``limit`` are the caller's)."""
     conds = row_conditions(filters, params)
     if max_m is not None:
         conds.append("ST_DWithin(e.public_point, %(origin)s::geography, %(max_m)s)")
@@ -151,15 +155,38 @@ def _nearest_rows(
                  LIMIT %(limit)s)"""  # noqa: S608 - fixed fragments; values are bound parameters
         )
     union = "\nUNION ALL\n".join(parts)
-    sql = f"""
+    return f"""
         SELECT u.location_id, u.knn, ST_Distance(u.public_point, %(origin)s::geography) AS geodesic, u.service_id
         FROM ({union}) u
         ORDER BY u.knn
         LIMIT %(limit)s
     """  # noqa: S608 - fixed fragments; values are bound parameters
+
+
+def _nearest_rows(
+    *, origin: Point, filters: SearchFilters, limit: int, max_m: float | None
+) -> list[tuple[int, float, float, int | None]]:
+    """Up to ``limit`` index-ordered rows: (location_id, sphere_m, geodesic_m, service_id)."""
+    params: dict[str, Any] = {"origin": bytes(origin.ewkb), "limit": limit}
+    sql = nearest_candidates_sql(filters=filters, params=params, max_m=max_m)
     with connections[router.db_for_read(m.SearchEntry)].cursor() as cur:
         cur.execute(sql, params)
         return cur.fetchall()
+
+
+def nearest_is_complete(
+    *, rows: int, limit: int, last_knn: float | None, k: int, found: int, kth_m: float | None
+) -> bool:
+    """Whether ``limit`` candidate rows were enough: every row not fetched lies
+    further on the sphere than the last one, so by SPHERE_MARGIN none of them
+    can beat the k-th geodesic distance found."""
+    if rows < limit:
+        return True
+    return found == k and kth_m is not None and last_knn is not None and kth_m <= last_knn * (1 - SPHERE_MARGIN)
+
+
+def first_limit(k: int) -> int:
+    return max(4 * k, 16)
 
 
 def locations_nearest(
@@ -172,7 +199,7 @@ def locations_nearest(
     not yet seen cannot beat the k-th geodesic distance (see SPHERE_MARGIN).
     Always the k nearest: there is no radius unless ``max_m`` is given.
     """
-    limit = max(4 * k, 16)
+    limit = first_limit(k)
     while True:
         rows = _nearest_rows(origin=origin, filters=filters, limit=limit, max_m=max_m)
         best: dict[int, float] = {}
@@ -182,12 +209,15 @@ def locations_nearest(
                 best[location_id] = geodesic
             if service_id is not None:
                 services.setdefault(location_id, set()).add(service_id)
-        exhausted = len(rows) < limit
         ranked = sorted(best.items(), key=lambda item: (item[1], item[0]))[:k]
-        if exhausted:
-            break
-        last_sphere = rows[-1][1]
-        if len(ranked) == k and ranked[-1][1] <= last_sphere * (1 - SPHERE_MARGIN):
+        if nearest_is_complete(
+            rows=len(rows),
+            limit=limit,
+            last_knn=rows[-1][1] if rows else None,
+            k=k,
+            found=len(ranked),
+            kth_m=ranked[-1][1] if ranked else None,
+        ):
             break
         limit *= 4
 
@@ -202,15 +232,6 @@ def locations_nearest(
         hit.location = loc
         hit.service_ids = sorted(services.get(loc.pk, ()))
     return [hits_by_id[loc_id] for loc_id, _ in ranked]
-
-
-def services_for_hits(hits: Sequence[NearestHit], filters: SearchFilters) -> dict[int, m.Service]:
-    """The matching services of the hits, with categories and target groups, in one round trip each."""
-    ids = {sid for hit in hits for sid in hit.service_ids}
-    if not ids:
-        return {}
-    qs = m.Service.objects.filter(pk__in=ids).prefetch_related("categories", "target_groups")
-    return {s.pk: s for s in qs}
 
 
 def is_open(location: m.Location, now: dt.datetime | None = None) -> bool | None:
@@ -264,13 +285,8 @@ def services_remote(
 
 
 def _remote_service_ids(*, origin: Point, area: OriginArea | None, filters: SearchFilters, limit: int) -> list[int]:
-    """The ids for services_remote, from RemoteEntry: per facet, one index probe
-    for each area the origin lies in, each stopping after ``limit`` rows in
-    display order, and one GiST probe for the drawn areas and radii containing
-    it. The work is bounded by ``limit``, not by the size of the directory."""
+    """The ids for services_remote (see remote_candidates_sql)."""
     params: dict[str, Any] = {"origin": bytes(origin.ewkb), "limit": limit}
-    # Opening hours belong to places; remote help has no "open now".
-    extra = "".join(f" AND {c}" for c in row_conditions(replace(filters, open_now=False), params))
     keys = ["anywhere"]
     if area is not None:
         keys += [f"country:{area.country}", f"region:{area.region_code}"]
@@ -278,6 +294,28 @@ def _remote_service_ids(*, origin: Point, area: OriginArea | None, filters: Sear
             keys.append(f"city:{area.place_id}")
     for j, key in enumerate(keys):
         params[f"key{j}"] = key
+    inner = remote_candidates_sql(filters=filters, params=params, keys=[f"%(key{j})s" for j in range(len(keys))])
+    sql = f"SELECT d.service_id FROM ({inner}) d ORDER BY {REMOTE_ORDER} LIMIT %(limit)s"  # noqa: S608
+    with connections[router.db_for_read(m.RemoteEntry)].cursor() as cur:
+        cur.execute(sql, params)
+        return [row[0] for row in cur.fetchall()]
+
+
+# Narrow areas first, then by organisation and service name (columns of remote_candidates_sql, as ``d``).
+REMOTE_ORDER = "d.rank, d.organisation_name, d.service_name, d.service_id"
+
+
+def remote_candidates_sql(*, filters: SearchFilters, params: dict[str, Any], keys: Sequence[str]) -> str:
+    """Remote-help candidates from RemoteEntry, one row per service:
+    (service_id, rank, organisation_name, service_name), not yet ordered or cut.
+
+    Per facet, one index probe for each area key (SQL expressions: bound
+    parameters or subqueries, e.g. "anywhere", "country:RU"), each stopping
+    after ``%(limit)s`` rows in display order, and one GiST probe for the drawn
+    areas and radii containing the origin. The work is bounded by the limit,
+    not by the size of the directory."""
+    # Opening hours belong to places; remote help has no "open now".
+    extra = "".join(f" AND {c}" for c in row_conditions(replace(filters, open_now=False), params))
     in_radius = "ST_DWithin(e.centre, %(origin)s::geography, e.radius_m)"
     parts = []
     for i, facet in enumerate(filters.facets or (0,)):
@@ -286,10 +324,10 @@ def _remote_service_ids(*, origin: Point, area: OriginArea | None, filters: Sear
         parts += [
             f"""(SELECT e.service_id, e.rank, e.organisation_name, e.service_name
                  FROM orgs_remoteentry e
-                 WHERE {on_facet} AND e.area_key = %(key{j})s AND e.area IS NULL
+                 WHERE {on_facet} AND e.area_key = {key} AND e.area IS NULL
                  ORDER BY e.organisation_name, e.service_name, e.service_id
                  LIMIT %(limit)s)"""  # noqa: S608 - fixed fragments; values are bound parameters
-            for j in range(len(keys))
+            for key in keys
         ]
         # Radii too wide for a polygon, and the drawn areas and radii whose
         # polygon contains the origin. A radius service has a row per location:
@@ -309,37 +347,37 @@ def _remote_service_ids(*, origin: Point, area: OriginArea | None, filters: Sear
             )
         ]
     union = "\nUNION ALL\n".join(parts)
-    sql = f"""
-        SELECT d.service_id FROM (
-            SELECT DISTINCT ON (u.service_id) u.service_id, u.rank, u.organisation_name, u.service_name
-            FROM ({union}) u
-            ORDER BY u.service_id, u.rank
-        ) d
-        ORDER BY d.rank, d.organisation_name, d.service_name, d.service_id
-        LIMIT %(limit)s
+    return f"""
+        SELECT DISTINCT ON (u.service_id) u.service_id, u.rank, u.organisation_name, u.service_name
+        FROM ({union}) u
+        ORDER BY u.service_id, u.rank
     """  # noqa: S608 - fixed fragments; values are bound parameters
-    with connections[router.db_for_read(m.RemoteEntry)].cursor() as cur:
-        cur.execute(sql, params)
-        return [row[0] for row in cur.fetchall()]
+
+
+# Reaching a point: inside the territory, or within the radius of the centre.
+# Each branch is served by its GiST index; the radius branch first asks for the
+# widest radius a centre may have (a database constraint), as an index cannot
+# search by a radius that differs per row.
+CENTRES_COVERING_SQL = f"""
+    SELECT c.id FROM orgs_activepeoplecentre c
+    WHERE c.territory IS NOT NULL AND ST_Covers(c.territory, %(origin)s::geography)
+  UNION
+    SELECT c.id FROM orgs_activepeoplecentre c
+    WHERE ST_DWithin(c.centre, %(origin)s::geography, {m.CENTRE_MAX_RADIUS_M})
+      AND ST_DWithin(c.centre, %(origin)s::geography, c.radius_m)
+"""  # noqa: S608 - a constant
 
 
 def centres_covering(*, origin: Point) -> list[m.ActivePeopleCentre]:
-    """Active People Centres whose territory contains the origin."""
+    """Active People Centres of published hosts whose territory contains the origin, by name."""
     with connections[router.db_for_read(m.ActivePeopleCentre)].cursor() as cur:
-        cur.execute(
-            """
-            SELECT c.id FROM orgs_activepeoplecentre c
-            JOIN orgs_organisation o ON o.id = c.host_id AND o.status = 'published'
-            WHERE ST_Covers(c.territory, %(o)s::geography)
-               OR ST_DWithin(c.centre, %(o)s::geography, c.radius_m)
-            """,
-            {"o": bytes(origin.ewkb)},
-        )
+        cur.execute(CENTRES_COVERING_SQL, {"origin": bytes(origin.ewkb)})
         ids = [row[0] for row in cur.fetchall()]
     return list(
-        m.ActivePeopleCentre.objects.filter(pk__in=ids)
+        m.ActivePeopleCentre.objects.filter(pk__in=ids, host__status=m.PublicationStatus.PUBLISHED)
         .select_related("host")
         .prefetch_related("helps_with", memberships_public("host__memberships"))
+        .order_by("name", "pk")
     )
 
 
@@ -354,7 +392,7 @@ def memberships_public(lookup: str = "memberships") -> Prefetch:
     """Active memberships with their network, as ``active_memberships`` on each organisation."""
     return Prefetch(
         lookup,
-        queryset=m.Membership.objects.filter(status=m.MembershipStatus.ACTIVE).select_related("network"),
+        queryset=m.Membership.objects.filter(status=m.MembershipStatus.ACTIVE).select_related("network").order_by("pk"),
         to_attr="active_memberships",
     )
 
@@ -369,6 +407,7 @@ def organisations_search(
     country: str | None = None,
     q: str | None = None,
     limit: int = 100,
+    page: int = 1,
 ) -> list[m.Organisation]:
     """Published organisations by filters and Russian text.
 
@@ -400,4 +439,6 @@ def organisations_search(
                 ],
                 params=[word, word],
             )
-    return list(qs.distinct().prefetch_related(memberships_public())[:limit])
+    # By name, then id: a stable order, so that pages neither skip nor repeat.
+    start = (page - 1) * limit
+    return list(qs.distinct().order_by("name", "pk").prefetch_related(memberships_public())[start : start + limit])

@@ -41,6 +41,10 @@ def conninfo(name: str | None = None) -> dict[str, Any]:
     for key, arg in (("USER", "user"), ("PASSWORD", "password"), ("HOST", "host"), ("PORT", "port")):
         if s.get(key):
             info[arg] = str(s[key])
+    # The app's session settings (jit, plan_cache_mode: locator/settings.py),
+    # so that (a) and (a') run as the app's queries do.
+    if (s.get("OPTIONS") or {}).get("options"):
+        info["options"] = s["OPTIONS"]["options"]
     return info
 
 

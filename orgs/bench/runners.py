@@ -2,7 +2,11 @@
 viewport, and a small load generator that drives any of them from several
 client threads (each with its own connection, as separate users would).
 
-(a) ``knn_nearest``: the SQL that orgs.selectors runs, through psycopg: the ceiling.
+(a) ``knn_nearest``: the k-nearest scan of orgs.selectors, through psycopg: the
+    ceiling of the search alone.
+(a') ``full_answer``: the API's whole statement (orgs.nearest: the k nearest,
+    remote help and centres, serialised to JSON) through psycopg: the ceiling of
+    the answer the API gives.
 (b) ``naive_nearest``: ``ORDER BY ST_Distance`` over the directory's own tables.
 (c) ``bbox_haversine_nearest``: a lat/lon box on a btree index, widened until
     it holds k rows, ranked by the haversine formula (how simpler directories do it).
@@ -109,6 +113,25 @@ def knn_nearest(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[tu
         if len(ranked) == k and ranked[-1][1] <= rows[-1][1] * (1 - SPHERE_MARGIN):
             return ranked
         limit *= 4
+
+
+def full_answer(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[str]:
+    """The API's whole answer (orgs.nearest: the k nearest, remote help, centres,
+    serialised to JSON) straight through the cursor: what (d) costs without
+    HTTP and Django."""
+    from orgs import nearest
+    from orgs.selectors import SearchFilters
+
+    found = nearest.answer(
+        cur,
+        origin=Point(origin[1], origin[0], srid=4326),
+        filters=SearchFilters(facets=(facet,) if facet else ()),
+        k=k,
+        max_m=None,
+        area_place_id=None,
+        prepare=True,
+    )
+    return [found.results, found.remote, found.centres]
 
 
 # --- (b) the naive full scan ------------------------------------------------------------
@@ -296,7 +319,7 @@ def run_load(
 
 
 def psycopg_worker(
-    conninfo: dict[str, Any], query: Callable[[Any, Any], list[tuple[int, float]]]
+    conninfo: dict[str, Any], query: Callable[[Any, Any], Sequence[Any]]
 ) -> Callable[[], tuple[Worker, Callable[[], None]]]:
     """A worker factory: one psycopg connection per client, ``query(cursor, job)`` per job."""
     import psycopg

@@ -211,6 +211,7 @@ class Command(BaseCommand):
             out[flt] = {}
             cases: list[tuple[str, Any, int, int | None]] = [
                 (report.RAW, lambda cur, o, f=facet: runners.knn_nearest(cur, origin=o, facet=f), clients, None),
+                (report.FULL, lambda cur, o, f=facet: runners.full_answer(cur, origin=o, facet=f), clients, None),
                 (
                     report.NAIVE,
                     lambda cur, o, c=cats: runners.naive_nearest(cur, origin=o, category_ids=c or None),
