@@ -10,7 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
@@ -117,6 +120,26 @@ class RegistrationInput(OrganisationFieldsInput):
 
 class OrganisationUpdateInput(OrganisationFieldsInput):
     name = serializers.CharField(max_length=300, required=False)
+    identifiers = IdentifierInput(
+        many=True,
+        required=False,
+        help_text="Other countries' registry identifiers: the whole list (it replaces the current one).",
+    )
+
+
+class IdentifiersInput(JSONInput):
+    # The stubs do not know ListSerializer's max_length (DRF 3.15+).
+    identifiers = IdentifierInput(  # type: ignore[call-arg]
+        many=True, max_length=10, help_text="The whole list; an empty list removes them all."
+    )
+
+
+class InvitationInput(JSONInput):
+    email = serializers.EmailField(max_length=254, help_text="Where the invitation link is sent.")
+
+
+class AcceptInvitationInput(JSONInput):
+    token = serializers.CharField(max_length=500, help_text="The token from the e-mailed invitation link.")
 
 
 class ModerationInput(JSONInput):
@@ -180,6 +203,44 @@ class ChangeOutput(serializers.Serializer):
     change_request = ChangeRequestOutput(allow_null=True)
 
 
+class LocationAddedOutput(ChangeOutput):
+    id = serializers.IntegerField(allow_null=True, help_text="The new place; null while it waits for approval.")
+
+
+class IdentifierOutput(serializers.Serializer):
+    scheme = serializers.CharField()
+    identifier = serializers.CharField()
+    country = serializers.CharField(allow_blank=True)
+
+
+class IdentifiersOutput(serializers.Serializer):
+    identifiers = IdentifierOutput(many=True)
+
+
+class EditorOutput(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The access; DELETE …/editors/{id} removes an editor.")
+    email = serializers.CharField(allow_blank=True)
+    # Text, not an enum: an enum of a field named "role" would clash in the schema with the coalition roles'.
+    role = serializers.CharField(help_text="owner or editor")
+    since = serializers.DateTimeField()
+
+
+class InvitationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    expires_at = serializers.DateTimeField()
+
+
+class EditorsOutput(serializers.Serializer):
+    editors = EditorOutput(many=True)
+    invitations = InvitationOutput(many=True, help_text="Sent and not answered yet.")
+
+
+class AcceptedOutput(serializers.Serializer):
+    organisation = serializers.SlugField()
+    role = serializers.CharField(help_text="owner or editor")
+
+
 class IdOutput(serializers.Serializer):
     id = serializers.IntegerField()
 
@@ -190,7 +251,7 @@ class IdStatusOutput(serializers.Serializer):
 
 
 class VerifiedOutput(serializers.Serializer):
-    last_verified_at = serializers.DateTimeField(allow_null=True)
+    last_verified_at = serializers.DateField(allow_null=True)
 
 
 class VersionOutput(serializers.Serializer):
@@ -228,7 +289,12 @@ class QueueOrganisationOutput(serializers.Serializer):
 class QueueChangeRequestOutput(serializers.Serializer):
     id = serializers.IntegerField()
     organisation = serializers.SlugField()
-    changes = serializers.DictField()
+    changes = serializers.DictField(
+        help_text=(
+            'Field name to {"old": …, "new": …}. "identifiers": the whole list of other registry identifiers; '
+            '"location": a whole place, {"old": null, "new": {…}} to add it, {"old": {…}, "new": null} to remove it.'
+        )
+    )
     created_at = serializers.DateTimeField()
 
 
@@ -348,6 +414,165 @@ class LocationEditView(PartnerView):
         data = _valid(LocationInput, request, partial=True)
         change_request = services.location_update(user=_user(request), location=location, changes=data)
         return Response(_change_response(change_request))
+
+    @extend_schema(
+        summary="Remove a place",
+        description=(
+            "Removed at once (204) for a listing not published yet or by a site moderator; for a published "
+            "listing the removal waits for approval (202). A published listing keeps a place or an online or "
+            "phone service (400 otherwise)."
+        ),
+        request=None,
+        responses={202: ChangeOutput, 204: None, **write_errors()},
+    )
+    def delete(self, request: Request, pk: int) -> Response:
+        location = get_object_or_404(m.Location.objects.select_related("organisation"), pk=pk)
+        change_request = services.location_remove(user=_user(request), location=location)
+        if change_request is None:
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_change_response(change_request), status=status.HTTP_202_ACCEPTED)
+
+
+class LocationCreateView(PartnerView):
+    @extend_schema(
+        summary="Add a place to an organisation you manage",
+        description=(
+            "Live at once (201) for a listing not published yet or by a site moderator; for a published "
+            "listing the new place waits for approval (202) as a change request holding all its fields."
+        ),
+        request=LocationInput,
+        responses={201: LocationAddedOutput, 202: LocationAddedOutput, **write_errors()},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        data = _valid(LocationInput, request)
+        result = services.location_add(user=_user(request), organisation=org, data=data)
+        if isinstance(result, m.ChangeRequest):
+            return Response({"id": None, **_change_response(result)}, status=status.HTTP_202_ACCEPTED)
+        return Response({"id": result.pk, **_change_response(None)}, status=status.HTTP_201_CREATED)
+
+
+class IdentifiersView(PartnerView):
+    @extend_schema(
+        summary="Other registry identifiers of an organisation you manage",
+        responses={200: IdentifiersOutput, **write_errors(bad_request=False)},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        if not (
+            permissions.can_edit_organisation(request.user, org)
+            or permissions.can_moderate_organisation(request.user, org)
+        ):
+            return Response({"detail": str(services.NOT_ALLOWED)}, status=status.HTTP_403_FORBIDDEN)
+        identifiers = org.identifiers.order_by("scheme", "identifier")
+        return Response({"identifiers": [IdentifierOutput(i).data for i in identifiers]})
+
+    @extend_schema(
+        summary="Replace the other registry identifiers",
+        description=(
+            "Add, change or remove other countries' identifiers by sending the whole list. For a published "
+            "listing an owner's or editor's change waits for approval as a change request (old and new lists)."
+        ),
+        request=IdentifiersInput,
+        responses={200: ChangeOutput, **write_errors()},
+    )
+    def put(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        data = _valid(IdentifiersInput, request)
+        change_request = services.organisation_update(
+            user=_user(request), organisation=org, changes={"identifiers": data["identifiers"]}
+        )
+        return Response(_change_response(change_request))
+
+
+def _manageable(request: Request, slug: str) -> m.Organisation:
+    org = get_object_or_404(m.Organisation, slug=slug)
+    if not permissions.can_manage_editors(request.user, org):
+        raise PermissionDenied(str(services.NOT_OWNER))
+    return org
+
+
+class EditorsView(PartnerView):
+    @extend_schema(
+        summary="Who edits an organisation you own, and the invitations waiting",
+        description="Owners and site moderators only: the addresses are personal data.",
+        responses={200: EditorsOutput, **write_errors(bad_request=False)},
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        org = _manageable(request, slug)
+        access = org.access.select_related("user").order_by("created_at")
+        invitations = org.invitations.filter(
+            status=m.EditorInvitationStatus.PENDING, expires_at__gt=timezone.now()
+        ).order_by("created_at")
+        return Response(
+            {
+                "editors": [
+                    {"id": a.pk, "email": a.user.email or a.user.get_username(), "role": a.role, "since": a.created_at}
+                    for a in access
+                ],
+                "invitations": [{"id": i.pk, "email": i.email, "expires_at": i.expires_at} for i in invitations],
+            }
+        )
+
+
+class EditorRemoveView(PartnerView):
+    @extend_schema(
+        summary="Remove an editor (owners and moderators; an editor may remove themself)",
+        request=None,
+        responses={204: None, **write_errors()},
+    )
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        access = get_object_or_404(
+            m.OrganisationAccess.objects.select_related("organisation"), pk=pk, organisation__slug=slug
+        )
+        services.editor_remove(user=_user(request), access=access)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationCreateView(PartnerView):
+    @extend_schema(
+        summary="Invite an editor by e-mail (owners and moderators)",
+        description="The address gets a signed link that expires; inviting it again renews the invitation.",
+        request=InvitationInput,
+        responses={201: InvitationOutput, **write_errors()},
+    )
+    def post(self, request: Request, slug: str) -> Response:
+        org = get_object_or_404(m.Organisation, slug=slug)
+        data = _valid(InvitationInput, request)
+        invitation = services.invitation_create(
+            user=_user(request),
+            organisation=org,
+            email=data["email"],
+            accept_url=request.build_absolute_uri(reverse("frontend:partner:invitation")),
+        )
+        return Response(
+            {"id": invitation.pk, "email": invitation.email, "expires_at": invitation.expires_at},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class InvitationRevokeView(PartnerView):
+    @extend_schema(
+        summary="Withdraw an invitation not answered yet", request=None, responses={204: None, **write_errors()}
+    )
+    def delete(self, request: Request, slug: str, pk: int) -> Response:
+        invitation = get_object_or_404(
+            m.OrganisationInvitation.objects.select_related("organisation"), pk=pk, organisation__slug=slug
+        )
+        services.invitation_revoke(user=_user(request), invitation=invitation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationAcceptView(PartnerView):
+    @extend_schema(
+        summary="Accept an invitation to edit (signed in with the invited address)",
+        request=AcceptInvitationInput,
+        responses={200: AcceptedOutput, **write_errors(not_found=False)},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(AcceptInvitationInput, request)
+        access = services.invitation_accept(user=_user(request), token=data["token"])
+        return Response({"organisation": access.organisation.slug, "role": access.role})
 
 
 class ServiceCreateView(PartnerView):

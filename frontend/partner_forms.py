@@ -246,6 +246,25 @@ class IdentifierForm(PartnerForm):
 IdentifierFormSet = forms.formset_factory(IdentifierForm, extra=0, can_delete=True, max_num=10)
 
 
+def kept_identifier_forms(formset: forms.BaseFormSet) -> list[IdentifierForm]:
+    """The identifier forms that hold a number and are not marked for removal,
+    in order: on the edit page they are the whole new list (an untouched row
+    counts, unlike on the registration page)."""
+    deleted = set(map(id, formset.deleted_forms))
+    return [
+        cast(IdentifierForm, f)
+        for f in formset.forms
+        if id(f) not in deleted and f.cleaned_data.get("scheme") and f.cleaned_data.get("identifier")
+    ]
+
+
+def identifier_initial(org: m.Organisation) -> list[dict[str, str]]:
+    return [
+        {"scheme": i.scheme, "identifier": i.identifier, "country": i.country}
+        for i in org.identifiers.order_by("scheme", "identifier")
+    ]
+
+
 # --- opening hours ------------------------------------------------------------------------
 
 
@@ -707,6 +726,22 @@ class NetworksForm(PartnerForm):
             for net in self.networks
             if self.cleaned_data.get(f"net_{net.slug}")
         ]
+
+
+# --- editors ----------------------------------------------------------------------------------
+
+
+INVITATION_HELP = _(
+    "They get a link valid for %(days)s days, and sign in (or create an account) with this address to accept it."
+)
+
+
+class InvitationForm(PartnerForm):
+    email = forms.EmailField(label=_("E-mail of the person to invite"), max_length=254)
+
+    def __init__(self, *args: Any, days: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = INVITATION_HELP % {"days": days}
 
 
 # --- moderation and claims ---------------------------------------------------------------------

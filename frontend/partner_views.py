@@ -23,7 +23,10 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from frontend import labels
@@ -372,38 +375,72 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
             "org": org,
             "can_edit": can_edit,
             "can_moderate": permissions.can_moderate_organisation(user, org),
-            "changes": _change_rows(org.change_requests.filter(status=m.Decision.PENDING).order_by("created_at")),
+            "changes": _change_rows(
+                org.change_requests.filter(status=m.Decision.PENDING).select_related("location").order_by("created_at")
+            ),
             "locations": list(org.locations.prefetch_related("hours").order_by("pk")),
             "services": list(org.services.prefetch_related("categories", "target_groups").order_by("pk")),
             "memberships": memberships,
             "apply_form": pf.NetworksForm(prefix="net", networks=open_networks) if can_edit else None,
             "history": _history(org),
             "people": list(org.access.select_related("user").order_by("created_at")),
+            "can_manage_editors": permissions.can_manage_editors(user, org),
             "identifiers": list(org.identifiers.all()),
             "visibility_labels": pf.VISIBILITY_LABELS,
         },
     )
 
 
+def _identifier_formset(org: m.Organisation, data: QueryDict | None) -> BaseFormSet | None:
+    """The other registry identifiers on the edit page; None when a submission
+    has none of them (it then leaves them as they are)."""
+    initial = pf.identifier_initial(org)
+    if data is None:
+        formset = pf.IdentifierFormSet(prefix="ident", initial=initial)
+        formset.extra = 0 if initial else 1
+        return formset
+    if "ident-TOTAL_FORMS" not in data:
+        return None
+    return pf.IdentifierFormSet(data, prefix="ident", initial=initial)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
     org = _org_for(request, slug, edit=True)
-    form = pf.OrganisationForm.for_organisation(org, request.POST or None)
+    adding = request.method == "POST" and request.POST.get("add") == "ident"
+    data = None if request.method != "POST" else _with_one_more(request.POST, "ident") if adding else request.POST
+    form = pf.OrganisationForm.for_organisation(org, data)
+    identifiers = _identifier_formset(org, data)
     errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            change = services.organisation_update(user=_user(request), organisation=org, changes=form.changes())
-        except ValidationError as exc:
-            errors = attach_service_errors(exc, main=form)
-        else:
-            _say_saved(request, change)
-            return redirect("frontend:partner:organisation", slug=org.slug)
+    if request.method == "POST" and not adding:
+        valid = [form.is_valid(), identifiers is None or identifiers.is_valid()]
+        if all(valid):
+            changes = form.changes()
+            kept = pf.kept_identifier_forms(identifiers) if identifiers is not None else []
+            if identifiers is not None:
+                changes["identifiers"] = [f.data_for_service() for f in kept]
+            try:
+                change = services.organisation_update(user=_user(request), organisation=org, changes=changes)
+            except ValidationError as exc:
+                errors = attach_service_errors(exc, main=form, nested={"identifiers": list(kept)})
+            else:
+                _say_saved(request, change)
+                return redirect("frontend:partner:organisation", slug=org.slug)
+    failed = request.method == "POST" and not adding
     return render(
         request,
         "frontend/partner/organisation_edit.html",
-        {"org": org, "form": form, "errors": errors, "failed": request.method == "POST"},
-        status=400 if request.method == "POST" else 200,
+        {
+            "org": org,
+            "form": form,
+            "identifiers": identifiers,
+            "identifier_schemes": pf.IDENTIFIER_SCHEMES,
+            "waits": services.waits_for_approval(_user(request), org),
+            "errors": errors,
+            "failed": failed,
+        },
+        status=400 if failed else 200,
     )
 
 
@@ -447,6 +484,74 @@ def location_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             **_map_config(),
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def location_new(request: HttpRequest, slug: str) -> HttpResponse:
+    """Add a place: live at once, or (a published listing, not a moderator) sent for approval."""
+    org = _org_for(request, slug, edit=True)
+    user = _user(request)
+    form = pf.NewLocationForm(request.POST if request.method == "POST" else None, prefix="loc")
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = services.location_add(user=user, organisation=org, data=form.data_for_service())
+        except ValidationError as exc:
+            errors = attach_service_errors(exc, main=form)
+        else:
+            if isinstance(result, m.ChangeRequest):
+                messages.info(
+                    request,
+                    _("Sent for approval: the new place appears in the directory once a moderator approves it."),
+                )
+            else:
+                messages.success(request, _("Saved. The place is added."))
+            return redirect("frontend:partner:organisation", slug=org.slug)
+    return render(
+        request,
+        "frontend/partner/location_new.html",
+        {
+            "org": org,
+            "form": form,
+            "n": org.locations.count() + 1,
+            "waits": services.waits_for_approval(user, org),
+            "errors": errors,
+            "failed": request.method == "POST",
+            **_map_config(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def location_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Asks first (GET); the button removes the place or sends the removal for approval."""
+    org = _org_for(request, slug, edit=True)
+    user = _user(request)
+    location = get_object_or_404(m.Location, pk=pk, organisation=org)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            change = services.location_remove(user=user, location=location)
+        except ValidationError as exc:
+            errors = _messages_of(exc)
+        else:
+            if change is None:
+                messages.success(request, _("The place “%(place)s” is removed.") % {"place": location})
+            else:
+                messages.info(
+                    request,
+                    _("Sent for approval: the place stays in the directory until a moderator approves its removal."),
+                )
+            return redirect("frontend:partner:organisation", slug=org.slug)
+    return render(
+        request,
+        "frontend/partner/location_remove.html",
+        {"org": org, "location": location, "waits": services.waits_for_approval(user, org), "errors": errors},
+        status=400 if errors else 200,
     )
 
 
@@ -584,20 +689,188 @@ def recommend(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/partner/recommend.html", {"applications": applications})
 
 
+# --- editors: invitations by an owner -----------------------------------------------------------
+
+
+def _org_for_owner(request: HttpRequest, slug: str) -> m.Organisation:
+    """The organisation, for an owner or a site moderator; an editor or a
+    coordinator gets a 403, anyone else the same 404 as for the listing."""
+    org = _org_for(request, slug, edit=True)
+    if not permissions.can_manage_editors(request.user, org):
+        raise PermissionDenied(services.NOT_OWNER)
+    return org
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def editors(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who edits the listing, the invitations waiting, and the form to invite."""
+    org = _org_for_owner(request, slug)
+    user = _user(request)
+    days = services.INVITATION_MAX_AGE.days
+    form = pf.InvitationForm(request.POST if request.method == "POST" else None, days=days)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                user=user,
+                organisation=org,
+                email=form.cleaned_data["email"],
+                accept_url=request.build_absolute_uri(reverse("frontend:partner:invitation")),
+            )
+        except ValidationError as exc:
+            errors = attach_service_errors(exc, main=form)
+        else:
+            messages.success(
+                request,
+                _("The invitation is sent to %(email)s. The link is valid for %(days)s days.")
+                % {"email": invitation.email, "days": days},
+            )
+            return redirect("frontend:partner:editors", slug=org.slug)
+    return render(
+        request,
+        "frontend/partner/editors.html",
+        {
+            "org": org,
+            "form": form,
+            "people": list(org.access.select_related("user").order_by("created_at")),
+            "invitations": list(
+                org.invitations.filter(status=m.EditorInvitationStatus.PENDING, expires_at__gt=timezone.now()).order_by(
+                    "created_at"
+                )
+            ),
+            "errors": errors,
+            "failed": request.method == "POST",
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def editor_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """An owner or a moderator removes an editor; an editor may leave."""
+    org = _org_for(request, slug, edit=True)
+    user = _user(request)
+    access = get_object_or_404(m.OrganisationAccess.objects.select_related("user"), pk=pk, organisation=org)
+    leaving = access.user_id == user.pk
+    try:
+        services.editor_remove(user=user, access=access)
+    except ValidationError as exc:
+        for msg in _messages_of(exc):
+            messages.error(request, msg)
+        return redirect("frontend:partner:organisation", slug=org.slug)
+    if leaving:
+        messages.success(request, _("You no longer edit “%(name)s”.") % {"name": org.name})
+        return redirect("frontend:partner:dashboard")
+    who = access.user.email or access.user.get_username()
+    messages.success(request, _("%(who)s can no longer edit the listing.") % {"who": who})
+    return redirect("frontend:partner:editors", slug=org.slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    org = _org_for_owner(request, slug)
+    invitation = get_object_or_404(m.OrganisationInvitation, pk=pk, organisation=org)
+    try:
+        services.invitation_revoke(user=_user(request), invitation=invitation)
+    except ValidationError as exc:
+        for msg in _messages_of(exc):
+            messages.error(request, msg)
+    else:
+        messages.success(request, _("The invitation to %(email)s is withdrawn.") % {"email": invitation.email})
+    return redirect("frontend:partner:editors", slug=org.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest) -> HttpResponse:
+    """The e-mailed link. Opening it shows the invitation (and, to someone
+    signed out, how to sign in with the invited address); the button accepts
+    it, so a mail scanner that opens links accepts nothing."""
+    token = request.POST.get("token") or request.GET.get("token", "")
+    page = "frontend/partner/invitation.html"
+    try:
+        found = services.invitation_from_token(token)
+    except ValidationError as exc:
+        return render(request, page, {"error": _messages_of(exc)[0]}, status=400)
+    context: dict[str, Any] = {"invitation": found, "token": token}
+    if not request.user.is_authenticated:
+        back = f"{reverse('frontend:partner:invitation')}?{urlencode({'token': token})}"
+        context["login_url"] = f"{reverse('frontend:login')}?{urlencode({'next': back})}"
+        return render(request, page, context)
+    if request.method == "POST":
+        try:
+            access = services.invitation_accept(user=_user(request), token=token)
+        except ValidationError as exc:
+            return render(request, page, {"error": _messages_of(exc)[0]}, status=400)
+        except PermissionDenied as exc:
+            return render(request, page, {**context, "error": str(exc)}, status=403)
+        messages.success(
+            request,
+            _("Welcome: you can now edit “%(name)s”.") % {"name": access.organisation.name},
+        )
+        return redirect("frontend:partner:organisation", slug=access.organisation.slug)
+    return render(request, page, context)
+
+
 # --- moderation --------------------------------------------------------------------------------
 
 
+# How a place's fields are named in a change request: as on the place's form.
+LOCATION_LABELS: dict[str, Any] = {
+    **{name: f.label for name, f in pf.LocationForm.base_fields.items() if f.label},
+    "point": gettext_lazy("Where it is on the map"),
+    "hours": gettext_lazy("Opening hours (local time)"),
+    "kind": gettext_lazy("Kind of place"),
+}
+# The order a whole place is shown in.
+LOCATION_ROWS = (
+    "name",
+    "kind",
+    "address",
+    "city",
+    "region",
+    "country",
+    "point",
+    "visibility",
+    "timezone",
+    "phone",
+    "languages",
+    "accessibility",
+    "hours",
+)
+
+
+def _hours_text(hours: list[dict[str, Any]]) -> str:
+    return "; ".join(f"{labels.WEEKDAYS[h['weekday']]} {h['opens']}–{h['closes']}" for h in hours)
+
+
 def _value(field_name: str, value: Any) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == []:
         return "—"
     if field_name == "point" and isinstance(value, dict):
         return f"{value['lat']:.6f}, {value['lon']:.6f}"
     if field_name == "visibility":
         return str(pf.VISIBILITY_LABELS.get(value, value))
+    if field_name == "kind":
+        return str(m.LocationKind(value).label) if value in m.LocationKind.values else str(value)
+    if field_name == "identifiers" and isinstance(value, list):
+        return "; ".join(
+            f"{i['scheme']} {i['identifier']}" + (f" ({i['country']})" if i.get("country") else "") for i in value
+        )
+    if field_name == "hours" and isinstance(value, list):
+        return _hours_text(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     return str(value)
 
 
 def _field_label(cr: m.ChangeRequest, field_name: str) -> str:
+    if field_name == "identifiers":
+        return str(_("Registry numbers of other countries"))
+    if cr.location_id and field_name in LOCATION_LABELS:
+        return str(LOCATION_LABELS[field_name])
     model = m.Location if cr.location_id else m.Organisation
     try:
         return str(getattr(model._meta.get_field(field_name), "verbose_name", field_name))
@@ -605,15 +878,45 @@ def _field_label(cr: m.ChangeRequest, field_name: str) -> str:
         return field_name
 
 
+def _place_rows(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[dict[str, str]]:
+    """A place added (old is None) or removed (new is None), field by field."""
+    whole = new if new is not None else old or {}
+    return [
+        {
+            "label": str(LOCATION_LABELS.get(f, f)),
+            "old": _value(f, (old or {}).get(f)),
+            "new": _value(f, (new or {}).get(f)),
+        }
+        for f in LOCATION_ROWS
+        if whole.get(f) not in (None, "", [])
+    ]
+
+
+def _caption(cr: m.ChangeRequest) -> str:
+    place = cr.changes.get("location")
+    if isinstance(place, dict) and place.get("new") is not None:
+        return _("A new place")
+    if isinstance(place, dict):
+        name = cr.location or (place.get("old") or {}).get("name") or ""
+        return _("Removing the place “%(place)s”") % {"place": name}
+    if cr.location_id:
+        return _("Place “%(place)s”") % {"place": cr.location}
+    return _("The organisation")
+
+
 def _change_rows(change_requests: Any) -> list[dict[str, Any]]:
     """Change requests with their fields side by side: label, old, new."""
     out = []
     for cr in change_requests:
-        rows = [
-            {"label": _field_label(cr, f), "old": _value(f, c.get("old")), "new": _value(f, c.get("new"))}
-            for f, c in cr.changes.items()
-        ]
-        out.append({"cr": cr, "rows": rows})
+        place = cr.changes.get("location")
+        if isinstance(place, dict):
+            rows = _place_rows(place.get("old"), place.get("new"))
+        else:
+            rows = [
+                {"label": _field_label(cr, f), "old": _value(f, c.get("old")), "new": _value(f, c.get("new"))}
+                for f, c in cr.changes.items()
+            ]
+        out.append({"cr": cr, "rows": rows, "caption": _caption(cr)})
     return out
 
 

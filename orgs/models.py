@@ -558,6 +558,10 @@ class Recommendation(models.Model):
 # --- Active People Centres -----------------------------------------------------
 
 
+# The widest a centre's radius may be; the search for centres near a point relies on it.
+CENTRE_MAX_RADIUS_M = 50_000
+
+
 class ActivePeopleCentre(TimeStamped):
     """A line of work of a host organisation serving a local territory."""
 
@@ -567,7 +571,7 @@ class ActivePeopleCentre(TimeStamped):
     description = models.TextField(blank=True)
     territory = models.MultiPolygonField(geography=True, null=True, blank=True)
     centre = models.PointField(geography=True, null=True, blank=True, validators=[validate_point_in_range])
-    radius_m = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(50_000)])
+    radius_m = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(CENTRE_MAX_RADIUS_M)])
     helps_with = models.ManyToManyField(Category, related_name="centres", blank=True)
     source = models.TextField(blank=True)
     history = HistoricalRecords()
@@ -578,6 +582,7 @@ class ActivePeopleCentre(TimeStamped):
                 condition=Q(territory__isnull=False) | Q(centre__isnull=False, radius_m__isnull=False),
                 name="centre_has_territory",
             ),
+            models.CheckConstraint(condition=Q(radius_m__lte=CENTRE_MAX_RADIUS_M), name="centre_radius_at_most_50km"),
         ]
 
     def __str__(self) -> str:
@@ -749,6 +754,48 @@ class OrganisationAccess(TimeStamped):
         return f"{self.user} → {self.organisation} ({self.role})"
 
 
+class EditorInvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Withdrawn")
+
+
+class OrganisationInvitation(TimeStamped):
+    """An owner's invitation to edit a listing, e-mailed as a signed, expiring
+    link (``orgs.services.invitation_token``). The signature makes the link
+    unforgeable; this row makes it single-use and lets the owner withdraw it
+    before it expires, so a removed editor cannot come back with an old link.
+
+    The address is the invitee's personal data: shown to the organisation's
+    owners and site moderators only, never in a public output."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(
+        max_length=20, choices=EditorInvitationStatus.choices, default=EditorInvitationStatus.PENDING
+    )
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(status="pending"),
+                name="invitation_one_pending_per_address",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(accepted_at__isnull=False),
+                name="invitation_accepted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.status})"
+
+
 class NetworkCoordinator(TimeStamped):
     """A member of a coalition's board who moderates for that coalition only."""
 
@@ -789,7 +836,10 @@ class ChangeRequest(ModerationItem):
     name, the registry identifiers, a location's position or address.
 
     ``changes`` maps a field to {"old": …, "new": …}; a location change names
-    its location (or none, for a new location whose fields are all "new")."""
+    its location. Two entries are more than one field: ``"identifiers"`` holds
+    the whole list of other registry identifiers, old and new; ``"location"``
+    holds a whole place: {"old": null, "new": {its fields}} to add one,
+    {"old": {its fields}, "new": null} (naming the location) to remove it."""
 
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="change_requests")
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.CASCADE, related_name="+")

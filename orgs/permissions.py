@@ -64,3 +64,9 @@ def can_moderate_organisation(user: User, organisation: m.Organisation) -> bool:
 
 def can_moderate_membership(user: User, membership: m.Membership) -> bool:
     return is_moderator(user) or membership.network_id in coordinated_network_ids(user)
+
+
+def can_manage_editors(user: User, organisation: m.Organisation) -> bool:
+    """Who invites and removes editors: an owner, or a site moderator. An
+    invited editor edits the listing but does not decide who else may."""
+    return is_moderator(user) or is_owner(user, organisation)

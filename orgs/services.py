@@ -21,7 +21,8 @@ from django.contrib.postgres.search import TrigramSimilarity
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -73,6 +74,33 @@ NOT_ENOUGH_RECOMMENDATIONS = gettext_lazy(
 )
 NO_CANDIDATE_TERM = gettext_lazy("This coalition has no candidate status.")
 UNKNOWN_VERSION = gettext_lazy("That version does not belong to this organisation.")
+REPEATED_IDENTIFIER = gettext_lazy("This number is already in the list: give each one once.")
+NEEDS_POINT_OR_TOWN = gettext_lazy(
+    "Give the place's point (lat and lon) or its town (place); for an online or phone-only place, set kind to virtual."
+)
+LAST_PLACE = gettext_lazy(
+    "This is the listing's only place and it has no online or phone service: people could no longer find it. "
+    "Add another place or such a service first."
+)
+REMOVAL_PENDING = gettext_lazy("Removing this place already waits for a moderator's approval.")
+NOT_OWNER = gettext_lazy("Only an owner of this organisation or a site moderator may decide who edits it.")
+ALREADY_HAS_ACCESS = gettext_lazy("This address can already edit the listing.")
+TOO_MANY_INVITATIONS = gettext_lazy("%(n)s invitations already wait for an answer: withdraw some before inviting more.")
+INVITATION_INVALID = gettext_lazy(
+    "This invitation link is invalid, has expired or was withdrawn. Ask the organisation's owner for a new one."
+)
+INVITATION_OTHER_ADDRESS = gettext_lazy(
+    "This invitation was sent to another e-mail address. Sign in with the account of that address "
+    "(or create one with it), then open the link again."
+)
+INVITATION_DECIDED = gettext_lazy("This invitation was already accepted or withdrawn.")
+ONLY_EDITORS_REMOVED = gettext_lazy("Only an invited editor can be removed here; an owner stays.")
+
+INVITATION_SALT = "orgs.invitation"
+INVITATION_MAX_AGE = dt.timedelta(days=14)
+# Invitations waiting for an answer, per organisation: enough for a team, too
+# few to make the site send mail for someone.
+MAX_PENDING_INVITATIONS = 20
 
 
 class DuplicateSuspected(ValidationError):
@@ -147,18 +175,28 @@ def _point(data: Mapping[str, Any]) -> Point | None:
 
 
 def organisation_duplicates(
-    *, name: str, points: Sequence[Point] = (), ogrn: str | None = None, inn: str | None = None
+    *,
+    name: str,
+    points: Sequence[Point] = (),
+    ogrn: str | None = None,
+    inn: str | None = None,
+    identifiers: Sequence[Mapping[str, Any]] = (),
 ) -> list[Duplicate]:
     """Listings that look like the one being registered: the same registry
-    identifier anywhere, or a similar name (trigram) within a few kilometres."""
+    identifier anywhere (ОГРН, ИНН or another country's), or a similar name
+    (trigram) within a few kilometres."""
     found: list[Duplicate] = []
     ident = Q()
     if ogrn:
         ident |= Q(ogrn=ogrn)
     if inn:
         ident |= Q(inn=inn)
+    for item in identifiers:
+        scheme, number = str(item.get("scheme", "")).strip(), str(item.get("identifier", "")).strip()
+        if scheme and number:
+            ident |= Q(identifiers__scheme__iexact=scheme, identifiers__identifier__iexact=number)
     if ident:
-        found += [Duplicate(org, "identifier") for org in m.Organisation.objects.filter(ident)]
+        found += [Duplicate(org, "identifier") for org in m.Organisation.objects.filter(ident).distinct()]
     seen = {d.organisation.pk for d in found}
     if points:
         near = Q()
@@ -189,7 +227,13 @@ def organisation_register(
     _require(bool(user.is_authenticated and user.is_active), NOT_ALLOWED)
     locations = list(data.get("locations", []))
     points = [p for p in (_point(loc) for loc in locations) if p is not None]
-    duplicates = organisation_duplicates(name=data["name"], points=points, ogrn=data.get("ogrn"), inn=data.get("inn"))
+    duplicates = organisation_duplicates(
+        name=data["name"],
+        points=points,
+        ogrn=data.get("ogrn"),
+        inn=data.get("inn"),
+        identifiers=data.get("identifiers", []),
+    )
     if any(d.reason == "identifier" for d in duplicates):
         raise DuplicateSuspected([d for d in duplicates if d.reason == "identifier"], overridable=False)
     if duplicates and not confirm_not_duplicate:
@@ -206,8 +250,7 @@ def organisation_register(
         )
         _save(org, prefix="")
         m.OrganisationAccess.objects.create(organisation=org, user=user, role=m.AccessRole.OWNER)
-        for i, ident in enumerate(data.get("identifiers", [])):
-            _save(m.OrganisationIdentifier(organisation=org, **ident), prefix=f"identifiers.{i}.")
+        _identifiers_replace(org, data.get("identifiers", []))
         created_locations = [_location_create(org, loc, prefix=f"locations.{i}.") for i, loc in enumerate(locations)]
         for i, service in enumerate(data.get("services", [])):
             _service_create(org, service, created_locations, prefix=f"services.{i}.")
@@ -220,16 +263,33 @@ def organisation_register(
     return org
 
 
-def _save(obj: Any, *, prefix: str, exclude: Sequence[str] = ()) -> None:
-    """full_clean() then save, reporting errors under the nested field path."""
+def _check(obj: Any, *, prefix: str, exclude: Sequence[str] = ()) -> None:
+    """full_clean(), reporting errors under the nested field path."""
     try:
         obj.full_clean(exclude=list(exclude) or None)
     except ValidationError as exc:
         raise ValidationError({f"{prefix}{k}": v for k, v in exc.message_dict.items()}) from exc
+
+
+def _save(obj: Any, *, prefix: str, exclude: Sequence[str] = ()) -> None:
+    """full_clean() then save, reporting errors under the nested field path."""
+    _check(obj, prefix=prefix, exclude=exclude)
     obj.save()
 
 
 def _location_create(org: m.Organisation, data: Mapping[str, Any], *, prefix: str) -> m.Location:
+    location, hours = _location_build(org, data, prefix=prefix)
+    location.save()
+    for interval in hours:
+        interval.location = location
+        interval.save()
+    return location
+
+
+def _location_build(
+    org: m.Organisation, data: Mapping[str, Any], *, prefix: str
+) -> tuple[m.Location, list[m.OpeningHours]]:
+    """A new location and its opening hours, validated but not saved."""
     point = _point(data)
     place = None
     if data.get("place"):
@@ -251,10 +311,11 @@ def _location_create(org: m.Organisation, data: Mapping[str, Any], *, prefix: st
         timezone=data.get("timezone") or (place.timezone if place and place.timezone else "Europe/Moscow"),
         **{f: data[f] for f in ("name", "accessibility", "languages", "phone") if f in data},
     )
-    _save(location, prefix=prefix)
-    for j, hours in enumerate(data.get("hours", [])):
-        _save(m.OpeningHours(location=location, **hours), prefix=f"{prefix}hours.{j}.")
-    return location
+    _check(location, prefix=prefix)
+    hours = [m.OpeningHours(location=location, **interval) for interval in data.get("hours", [])]
+    for j, interval in enumerate(hours):
+        _check(interval, prefix=f"{prefix}hours.{j}.", exclude=["location"])
+    return location, hours
 
 
 def _service_create(
@@ -307,20 +368,29 @@ def organisation_update(
     *, user: User, organisation: m.Organisation, changes: Mapping[str, Any]
 ) -> m.ChangeRequest | None:
     """Apply an owner's edits. Descriptions and contacts go live at once; for a
-    published organisation, name and registry identifiers wait for approval as a
-    change request (returned). Moderators' edits go live at once."""
+    published organisation, name and registry identifiers (ОГРН, ИНН and, as
+    one list, ``identifiers`` of other countries) wait for approval as a change
+    request (returned), validated now. Moderators' edits go live at once."""
     _require(permissions.can_edit_organisation(user, organisation), NOT_ALLOWED)
     org = m.Organisation.objects.select_for_update().get(pk=organisation.pk)
+    changes = dict(changes)
+    identifiers = changes.pop("identifiers", None)
     unknown = set(changes) - set(OPEN_ORGANISATION_FIELDS) - set(GATED_ORGANISATION_FIELDS)
     if unknown:
         raise ValidationError({field: [_("This field cannot be changed here.")] for field in sorted(unknown)})
     # An empty identifier is "none", stored as NULL (unique only when present).
     proposed = {f: (v or None) if f in ("ogrn", "inn") else v for f, v in changes.items()}
-    gated = {f: v for f, v in proposed.items() if f in GATED_ORGANISATION_FIELDS and getattr(org, f) != v}
+    gated: dict[str, Any] = {
+        f: v for f, v in proposed.items() if f in GATED_ORGANISATION_FIELDS and getattr(org, f) != v
+    }
+    if gated.get("ogrn") and m.Organisation.objects.filter(ogrn=gated["ogrn"]).exclude(pk=org.pk).exists():
+        raise ValidationError({"ogrn": [DUPLICATE_IDENTIFIER]})
+    old_identifiers = _identifier_rows(org)
+    new_identifiers = None if identifiers is None else _identifiers_clean(org, identifiers)
     for field in OPEN_ORGANISATION_FIELDS:
         if field in changes:
             setattr(org, field, changes[field])
-    defer = org.status == m.PublicationStatus.PUBLISHED and not permissions.is_moderator(user)
+    defer = waits_for_approval(user, org)
     if not defer:
         for field, value in gated.items():
             setattr(org, field, value)
@@ -333,13 +403,89 @@ def organisation_update(
         except ValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
     _save(org, prefix="")
+    if new_identifiers is not None and new_identifiers != old_identifiers:
+        if defer:
+            gated["identifiers"] = new_identifiers
+        else:
+            _identifiers_replace(org, new_identifiers)
     if defer and gated:
+        old = {f: old_identifiers if f == "identifiers" else getattr(org, f) for f in gated}
         return m.ChangeRequest.objects.create(
             organisation=org,
             requested_by=user,
-            changes={f: {"old": getattr(org, f), "new": v} for f, v in gated.items()},
+            changes={f: {"old": old[f], "new": v} for f, v in gated.items()},
         )
     return None
+
+
+def waits_for_approval(user: User, org: m.Organisation) -> bool:
+    """An owner's or editor's change to who a published listing is, or where, waits for a moderator."""
+    return org.status == m.PublicationStatus.PUBLISHED and not permissions.is_moderator(user)
+
+
+# --- registry identifiers of other countries ------------------------------------------------
+
+
+def _identifier_key(row: Mapping[str, str]) -> tuple[str, str, str]:
+    return (row["scheme"], row["identifier"], row["country"])
+
+
+def _identifier_rows(org: m.Organisation) -> list[dict[str, str]]:
+    """The organisation's other identifiers as plain data, in a stable order."""
+    rows = [{"scheme": i.scheme, "identifier": i.identifier, "country": i.country} for i in org.identifiers.all()]
+    return sorted(rows, key=_identifier_key)
+
+
+def _identifiers_clean(
+    org: m.Organisation, items: Sequence[Mapping[str, Any]], *, prefix: str = "identifiers."
+) -> list[dict[str, str]]:
+    """The proposed list, normalised (trimmed, the scheme in capitals) and
+    checked now: each field, no number twice, none that another listing holds."""
+    errors: dict[str, list[Any]] = {}
+    rows: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        row = {
+            "scheme": str(item.get("scheme") or "").strip().upper(),
+            "identifier": str(item.get("identifier") or "").strip(),
+            "country": str(item.get("country") or "").strip().upper(),
+        }
+        try:
+            m.OrganisationIdentifier(organisation=org, **row).clean_fields(exclude=["organisation"])
+        except ValidationError as exc:
+            errors.update({f"{prefix}{i}.{k}": v for k, v in exc.message_dict.items()})
+            continue
+        key = (row["scheme"].casefold(), row["identifier"].casefold())
+        if key in seen:
+            errors[f"{prefix}{i}.identifier"] = [REPEATED_IDENTIFIER]
+            continue
+        seen.add(key)
+        taken = (
+            m.OrganisationIdentifier.objects.filter(scheme__iexact=row["scheme"], identifier__iexact=row["identifier"])
+            .exclude(organisation=org)
+            .exists()
+        )
+        if taken:
+            errors[f"{prefix}{i}.identifier"] = [DUPLICATE_IDENTIFIER]
+            continue
+        rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return sorted(rows, key=_identifier_key)
+
+
+def _identifiers_replace(org: m.Organisation, items: Sequence[Mapping[str, Any]]) -> None:
+    """Make the organisation's other identifiers exactly ``items`` (checked
+    again: at a moderator's approval another listing may have taken one)."""
+    rows = _identifiers_clean(org, items)
+    org.identifiers.all().delete()
+    for i, row in enumerate(rows):
+        try:
+            # A savepoint: a concurrent listing taking the same number is a 400, not a 500.
+            with transaction.atomic():
+                m.OrganisationIdentifier.objects.create(organisation=org, **row)
+        except IntegrityError as exc:
+            raise ValidationError({f"identifiers.{i}.identifier": [DUPLICATE_IDENTIFIER]}) from exc
 
 
 @transaction.atomic
@@ -397,6 +543,141 @@ def _from_json(field: str, value: Any) -> Any:
     if field == "point" and isinstance(value, dict):
         return Point(value["lon"], value["lat"], srid=4326)
     return value
+
+
+# --- adding and removing a place -------------------------------------------------------
+
+LOCATION_SNAPSHOT_FIELDS = (
+    "name",
+    "kind",
+    "address",
+    "city",
+    "region",
+    "country",
+    "visibility",
+    "timezone",
+    "phone",
+    "accessibility",
+)
+
+
+def _time_text(value: Any) -> str:
+    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)
+
+
+def _location_snapshot(location: m.Location, hours: Iterable[m.OpeningHours]) -> dict[str, Any]:
+    """A whole place as JSON: what a change request proposes to add or to remove."""
+    snapshot: dict[str, Any] = {f: getattr(location, f) for f in LOCATION_SNAPSHOT_FIELDS}
+    snapshot["point"] = _jsonable(location.point)
+    snapshot["place"] = location.place_id
+    snapshot["languages"] = list(location.languages)
+    snapshot["hours"] = [
+        {"weekday": h.weekday, "opens": _time_text(h.opens), "closes": _time_text(h.closes)} for h in hours
+    ]
+    return snapshot
+
+
+def _snapshot_input(snapshot: Mapping[str, Any]) -> dict[str, Any]:
+    """A snapshot back into what ``_location_create`` takes."""
+    data = {k: v for k, v in snapshot.items() if k not in ("point", "hours", "place")}
+    point = snapshot.get("point")
+    if point:
+        data["lat"], data["lon"] = point["lat"], point["lon"]
+    if snapshot.get("place") is not None:
+        data["place"] = snapshot["place"]
+    data["hours"] = [
+        {
+            "weekday": h["weekday"],
+            "opens": dt.time.fromisoformat(h["opens"]),
+            "closes": dt.time.fromisoformat(h["closes"]),
+        }
+        for h in snapshot.get("hours", [])
+    ]
+    return data
+
+
+@transaction.atomic
+def location_add(*, user: User, organisation: m.Organisation, data: Mapping[str, Any]) -> m.Location | m.ChangeRequest:
+    """Add a place to an organisation (``data`` as one of the registration's
+    locations). Live at once for a listing not published yet, or by a site
+    moderator. For a published listing an owner's or editor's new place waits
+    for approval: it is validated now, in full, and the change request
+    (returned) holds all its fields; approving it creates the place."""
+    _require(permissions.can_edit_organisation(user, organisation), NOT_ALLOWED)
+    org = m.Organisation.objects.get(pk=organisation.pk)
+    if _point(data) is None and not data.get("place") and data.get("kind") != m.LocationKind.VIRTUAL:
+        raise ValidationError({"point": [NEEDS_POINT_OR_TOWN]})
+    if not waits_for_approval(user, org):
+        return _location_create(org, data, prefix="")
+    location, hours = _location_build(org, data, prefix="")
+    return m.ChangeRequest.objects.create(
+        organisation=org,
+        requested_by=user,
+        changes={"location": {"old": None, "new": _location_snapshot(location, hours)}},
+    )
+
+
+def _presence_without(org: m.Organisation, location: m.Location) -> bool:
+    """Whether people could still find the organisation without this place."""
+    return (
+        org.locations.exclude(pk=location.pk).exists()
+        or org.services.filter(formats__overlap=[m.ServiceFormat.ONLINE, m.ServiceFormat.PHONE]).exists()
+    )
+
+
+@transaction.atomic
+def location_remove(*, user: User, location: m.Location) -> m.ChangeRequest | None:
+    """Remove a place: at once for a listing not published yet, or by a site
+    moderator; for a published listing an owner's or editor's removal waits for
+    approval (returned). A published listing keeps at least one place or an
+    online or phone service: the database would refuse it at commit."""
+    _require(permissions.can_edit_organisation(user, location.organisation), NOT_ALLOWED)
+    # The organisation's row lock serialises removals, so each sees the places the others leave.
+    org = m.Organisation.objects.select_for_update().get(pk=location.organisation_id)
+    loc = m.Location.objects.prefetch_related("hours").filter(pk=location.pk, organisation=org).first()
+    if loc is None:
+        raise ValidationError({"location": [_("This place no longer exists.")]})
+    if org.status == m.PublicationStatus.PUBLISHED and not _presence_without(org, loc):
+        raise ValidationError({"location": [LAST_PLACE]})
+    if not waits_for_approval(user, org):
+        loc.delete()
+        return None
+    if org.change_requests.filter(status=m.Decision.PENDING, location=loc, changes__has_key="location").exists():
+        raise ValidationError({"location": [REMOVAL_PENDING]})
+    return m.ChangeRequest.objects.create(
+        organisation=org,
+        location=loc,
+        requested_by=user,
+        changes={"location": {"old": _location_snapshot(loc, loc.hours.all()), "new": None}},
+    )
+
+
+def _apply_change_request(cr: m.ChangeRequest) -> None:
+    """What approving a change request does (the caller holds its row lock)."""
+    org = cr.organisation
+    changes = dict(cr.changes)
+    if "location" in changes:
+        proposal = changes["location"]
+        if proposal.get("new") is not None:
+            _location_create(org, _snapshot_input(proposal["new"]), prefix="")
+        elif cr.location is not None:
+            location = cr.location
+            org = m.Organisation.objects.select_for_update().get(pk=org.pk)
+            if org.status == m.PublicationStatus.PUBLISHED and not _presence_without(org, location):
+                raise ValidationError({"location": [LAST_PLACE]})
+            # The request outlives the place it names (deleting a place deletes its requests).
+            cr.location = None
+            cr.save(update_fields=["location"])
+            location.delete()
+        return
+    if "identifiers" in changes:
+        _identifiers_replace(org, changes.pop("identifiers")["new"])
+    if not changes:
+        return
+    target: Any = cr.location if cr.location_id else org
+    for field, change in changes.items():
+        setattr(target, field, _from_json(field, change["new"]))
+    _save(target, prefix="")
 
 
 @transaction.atomic
@@ -470,10 +751,7 @@ def change_request_decide(
         raise ValidationError({"reason": [_("Give the reason: it is sent to the organisation.")]})
     _decide(cr, user=user, approve=approve, reason=reason)
     if approve:
-        target: Any = cr.location if cr.location_id else cr.organisation
-        for field, change in cr.changes.items():
-            setattr(target, field, _from_json(field, change["new"]))
-        _save(target, prefix="")
+        _apply_change_request(cr)
     _notify(
         to=[cr.requested_by.email, *_owner_emails(cr.organisation)],
         subject=_("Help Locator: your change to %(name)s was %(decision)s")
@@ -508,6 +786,127 @@ def claim_decide(*, user: User, claim: m.Claim, approve: bool, reason: str = "")
         body=_decision_body(claim.organisation.name, claim.get_status_display(), reason),
     )
     return claim
+
+
+# --- editors: invited by an owner ------------------------------------------------------------
+
+
+def invitation_token(invitation: m.OrganisationInvitation) -> str:
+    """The signed link's token: it names the invitation, nothing else (the
+    address stays out of the URL), and it expires with INVITATION_MAX_AGE."""
+    return signing.dumps({"inv": invitation.pk}, salt=INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> m.OrganisationInvitation:
+    """The pending, unexpired invitation a token names, or a ValidationError on ``token``."""
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise ValidationError({"token": [INVITATION_INVALID]}) from exc
+    invitation = (
+        m.OrganisationInvitation.objects.select_related("organisation")
+        .filter(pk=int(payload["inv"]) if isinstance(payload, dict) and "inv" in payload else 0)
+        .first()
+    )
+    if (
+        invitation is None
+        or invitation.status != m.EditorInvitationStatus.PENDING
+        or invitation.expires_at <= timezone.now()
+    ):
+        raise ValidationError({"token": [INVITATION_INVALID]})
+    return invitation
+
+
+def _has_address(user: User, email: str) -> bool:
+    return email.casefold() in {user.email.casefold(), user.get_username().casefold()}
+
+
+@transaction.atomic
+def invitation_create(
+    *, user: User, organisation: m.Organisation, email: str, accept_url: str
+) -> m.OrganisationInvitation:
+    """An owner (or a site moderator) invites someone by e-mail to edit the
+    listing. The link (``accept_url`` with the signed token) is e-mailed to that
+    address only; inviting the same address again renews its invitation."""
+    _require(permissions.can_manage_editors(user, organisation), NOT_OWNER)
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
+    has_access = organisation.access.filter(Q(user__email__iexact=email) | Q(user__username__iexact=email))
+    if has_access.exists():
+        raise ValidationError({"email": [ALREADY_HAS_ACCESS]})
+    now = timezone.now()
+    pending = m.OrganisationInvitation.objects.select_for_update().filter(
+        organisation=organisation, status=m.EditorInvitationStatus.PENDING
+    )
+    invitation = pending.filter(email=email).first()
+    if invitation is None:
+        if pending.filter(expires_at__gt=now).count() >= MAX_PENDING_INVITATIONS:
+            raise ValidationError({"email": [TOO_MANY_INVITATIONS % {"n": MAX_PENDING_INVITATIONS}]})
+        invitation = m.OrganisationInvitation(organisation=organisation, email=email)
+    invitation.invited_by = user
+    invitation.expires_at = now + INVITATION_MAX_AGE
+    _save(invitation, prefix="", exclude=["invited_by", "accepted_by"])
+    link = f"{accept_url}?token={invitation_token(invitation)}"
+    _notify(
+        to=[email],
+        subject=_("Help Locator: you are invited to edit “%(name)s”") % {"name": organisation.name},
+        body=_(
+            "You are invited to help keep the listing “%(name)s” on Help Locator up to date.\n\n"
+            "To accept, open this link within %(days)s days and sign in with this e-mail address "
+            "(if you have no account yet, create one with it first, then open the link again):\n%(link)s\n\n"
+            "If you did not expect this invitation, ignore this message."
+        )
+        % {"name": organisation.name, "days": INVITATION_MAX_AGE.days, "link": link},
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, token: str) -> m.OrganisationAccess:
+    """The invited person, signed in with the invited address, becomes an
+    editor. The link works once; a withdrawn or expired one is refused."""
+    _require(bool(user.is_authenticated and user.is_active), NOT_ALLOWED)
+    found = invitation_from_token(token)
+    invitation = m.OrganisationInvitation.objects.select_for_update().get(pk=found.pk)
+    if invitation.status != m.EditorInvitationStatus.PENDING:
+        raise ValidationError({"token": [INVITATION_INVALID]})
+    _require(_has_address(user, invitation.email), INVITATION_OTHER_ADDRESS)
+    access, _created = m.OrganisationAccess.objects.get_or_create(
+        organisation=invitation.organisation,
+        user=user,
+        defaults={"role": m.AccessRole.EDITOR, "invited_by": invitation.invited_by},
+    )
+    invitation.status = m.EditorInvitationStatus.ACCEPTED
+    invitation.accepted_by = user
+    invitation.accepted_at = timezone.now()
+    invitation.save()
+    return access
+
+
+@transaction.atomic
+def invitation_revoke(*, user: User, invitation: m.OrganisationInvitation) -> m.OrganisationInvitation:
+    _require(permissions.can_manage_editors(user, invitation.organisation), NOT_OWNER)
+    invitation = m.OrganisationInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != m.EditorInvitationStatus.PENDING:
+        raise ValidationError({"invitation": [INVITATION_DECIDED]})
+    invitation.status = m.EditorInvitationStatus.REVOKED
+    invitation.save()
+    return invitation
+
+
+@transaction.atomic
+def editor_remove(*, user: User, access: m.OrganisationAccess) -> None:
+    """An owner or a site moderator removes an invited editor; an editor may
+    also leave. Owners are not removed here."""
+    org = access.organisation
+    leaving = access.user_id == user.pk
+    _require(permissions.can_manage_editors(user, org) or leaving, NOT_OWNER)
+    if access.role != m.AccessRole.EDITOR:
+        raise ValidationError({"editor": [ONLY_EDITORS_REMOVED]})
+    m.OrganisationAccess.objects.filter(pk=access.pk).delete()
 
 
 # --- coalition membership ------------------------------------------------------------

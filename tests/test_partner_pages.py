@@ -236,26 +236,52 @@ def test_errors_are_shown_beside_what_was_typed_and_nothing_is_saved() -> None:
 @pytest.mark.usefixtures("taxonomy")
 def test_an_error_only_the_service_finds_goes_back_to_its_form_and_nothing_is_half_saved() -> None:
     holder = f.OrganisationFactory()
-    m.OrganisationIdentifier.objects.create(organisation=holder, scheme="KZ-BIN", identifier="123456789012")
     client = _client(_user("anna"))
+    # The same number twice: only the service compares the rows.
     data = registration(
         **{
             "org-ogrn": "",
             "org-inn": "",
-            "ident-TOTAL_FORMS": "1",
+            "ident-TOTAL_FORMS": "2",
             "ident-0-scheme": "KZ-BIN",
             "ident-0-identifier": "123456789012",
             "ident-0-country": "KZ",
+            "ident-1-scheme": "kz-bin",
+            "ident-1-identifier": "123456789012",
+            "ident-1-country": "KZ",
         }
     )
     response = client.post(REGISTER, data)
     page = _page(response)
     assert response.status_code == 400
-    assert "already exists" in page
+    assert str(services.REPEATED_IDENTIFIER) in page
     assert 'value="123456789012"' in page
     # The organisation row was written before the identifier failed: rolled back with it.
     assert list(m.Organisation.objects.all()) == [holder]
     assert not m.OrganisationAccess.objects.exists()
+
+
+@pytest.mark.usefixtures("taxonomy")
+def test_another_countrys_registry_number_already_listed_offers_this_is_us() -> None:
+    holder = f.OrganisationFactory(name="ОФ «Казахстанский дом»")
+    m.OrganisationIdentifier.objects.create(organisation=holder, scheme="KZ-BIN", identifier="123456789012")
+    data = registration(
+        **{
+            "org-ogrn": "",
+            "org-inn": "",
+            "ident-TOTAL_FORMS": "1",
+            "ident-0-scheme": "kz-bin",
+            "ident-0-identifier": "123456789012",
+            "ident-0-country": "KZ",
+            "confirm_not_duplicate": "1",
+        }
+    )
+    response = _client(_user("anna")).post(REGISTER, data)
+    page = _page(response)
+    assert response.status_code == 400
+    assert str(services.DUPLICATE_IDENTIFIER) in page
+    assert "ОФ «Казахстанский дом»" in page and f"/partner/claim/{holder.slug}/" in page
+    assert list(m.Organisation.objects.all()) == [holder]
 
 
 @pytest.mark.usefixtures("taxonomy")
@@ -699,6 +725,9 @@ def test_every_page_renders_in_the_default_language(moderator) -> None:
         "/partner/o/org/",
         "/partner/o/org/edit/",
         f"/partner/o/org/locations/{location.pk}/",
+        f"/partner/o/org/locations/{location.pk}/remove/",
+        "/partner/o/org/locations/new/",
+        "/partner/o/org/editors/",
         "/partner/o/org/services/new/",
         "/partner/recommend/",
     ):

@@ -8,15 +8,18 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group, User
 from django.contrib.gis.geos import Point
+from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from orgs import models as m
+from orgs import services
 from orgs.permissions import MODERATORS_GROUP
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ["anonymous", "other_partner", "owner", "other_coordinator", "coordinator", "moderator", "admin"]
+ACTORS = ["anonymous", "other_partner", "owner", "editor", "other_coordinator", "coordinator", "moderator", "admin"]
 
 
 @dataclass
@@ -29,6 +32,10 @@ class World:
     change_request: m.ChangeRequest
     claim: m.Claim
     membership: m.Membership
+    second_location: m.Location
+    helper: m.OrganisationAccess
+    invitation: m.OrganisationInvitation
+    invitation_token: str
 
 
 @pytest.fixture
@@ -61,7 +68,37 @@ def world() -> World:
     )
     claimant = User.objects.create_user("claimant", "claimant@example.org", "a-long-password-1")
     claim = m.Claim.objects.create(organisation=org, requested_by=claimant, message="Это мы")
-    return World(users, org, location, service, network, change_request, claim, membership)
+    # An invited editor among the actors, and another one (whom only owners may remove).
+    m.OrganisationAccess.objects.create(
+        organisation=org, user=users["editor"], role=m.AccessRole.EDITOR, invited_by=users["owner"]
+    )
+    helper_user = User.objects.create_user("helper", "helper@example.org", "a-long-password-1")
+    helper = m.OrganisationAccess.objects.create(
+        organisation=org, user=helper_user, role=m.AccessRole.EDITOR, invited_by=users["owner"]
+    )
+    # A second place, so that removing one keeps the listing findable.
+    second_location = f.LocationFactory(organisation=org, point=Point(28.4, 57.9, srid=4326), address="Вторая, 2")
+    # An invitation sent to someone who is none of the actors.
+    invitation = m.OrganisationInvitation.objects.create(
+        organisation=org,
+        email="invitee@example.org",
+        invited_by=users["owner"],
+        expires_at=timezone.now() + services.INVITATION_MAX_AGE,
+    )
+    return World(
+        users,
+        org,
+        location,
+        service,
+        network,
+        change_request,
+        claim,
+        membership,
+        second_location,
+        helper,
+        invitation,
+        services.invitation_token(invitation),
+    )
 
 
 def _client(world: World, actor: str) -> APIClient:
@@ -71,15 +108,61 @@ def _client(world: World, actor: str) -> APIClient:
     return client
 
 
-EDITORS = {"owner", "moderator", "admin"}
+EDITORS = {"owner", "editor", "moderator", "admin"}
+# Who decides who edits: the owner and site moderators, not an invited editor.
+OWNERS = {"owner", "moderator", "admin"}
 MODERATORS = {"coordinator", "moderator", "admin"}
 SIGNED_IN = set(ACTORS) - {"anonymous"}
+# A published listing's new place, or removal, waits for approval unless a moderator does it.
+WAITS = {"owner": 202, "editor": 202, "moderator": 201, "admin": 201}
+REMOVES = {"owner": 202, "editor": 202, "moderator": 204, "admin": 204}
+KZ = {"scheme": "KZ-BIN", "identifier": "123456789012", "country": "KZ"}
 
 
-def _actions(world: World) -> dict[str, tuple[str, str, dict[str, Any], set[str], int]]:
-    """name -> (method, url, body, who succeeds, success status)."""
+def _actions(world: World) -> dict[str, tuple[str, str, dict[str, Any], set[str], int | dict[str, int]]]:
+    """name -> (method, url, body, who succeeds, success status, or status by actor)."""
     v1 = "/api/v1"
     return {
+        "add location": (
+            "post",
+            f"{v1}/partner/organisations/owned/locations",
+            {"lat": 57.7, "lon": 28.2, "address": "Новая, 3"},
+            EDITORS,
+            WAITS,
+        ),
+        "remove location": ("delete", f"{v1}/partner/locations/{world.second_location.pk}", {}, EDITORS, REMOVES),
+        "replace identifiers": (
+            "put",
+            f"{v1}/partner/organisations/owned/identifiers",
+            {"identifiers": [KZ]},
+            EDITORS,
+            200,
+        ),
+        "read identifiers": ("get", f"{v1}/partner/organisations/owned/identifiers", {}, EDITORS | MODERATORS, 200),
+        "list editors": ("get", f"{v1}/partner/organisations/owned/editors", {}, OWNERS, 200),
+        "invite editor": (
+            "post",
+            f"{v1}/partner/organisations/owned/invitations",
+            {"email": "new-editor@example.org"},
+            OWNERS,
+            201,
+        ),
+        "withdraw invitation": (
+            "delete",
+            f"{v1}/partner/organisations/owned/invitations/{world.invitation.pk}",
+            {},
+            OWNERS,
+            204,
+        ),
+        "remove editor": ("delete", f"{v1}/partner/organisations/owned/editors/{world.helper.pk}", {}, OWNERS, 204),
+        # Sent to an address none of the actors has: nobody may use it.
+        "accept another's invitation": (
+            "post",
+            f"{v1}/partner/invitations/accept",
+            {"token": world.invitation_token},
+            set(),
+            200,
+        ),
         "edit organisation": ("patch", f"{v1}/partner/organisations/owned", {"description": "Новое"}, EDITORS, 200),
         "edit location": (
             "patch",
@@ -164,6 +247,15 @@ def _actions(world: World) -> dict[str, tuple[str, str, dict[str, Any], set[str]
 
 
 ACTION_NAMES = [
+    "add location",
+    "remove location",
+    "replace identifiers",
+    "read identifiers",
+    "list editors",
+    "invite editor",
+    "withdraw invitation",
+    "remove editor",
+    "accept another's invitation",
     "edit organisation",
     "edit location",
     "add service",
@@ -181,19 +273,104 @@ ACTION_NAMES = [
 ]
 
 
+def _trace() -> tuple[Any, ...]:
+    """What any write here would change."""
+    return (
+        m.Organisation.history.count(),  # type: ignore[attr-defined]
+        m.Location.objects.count(),
+        m.ChangeRequest.objects.count(),
+        sorted(m.OrganisationAccess.objects.values_list("pk", "role")),
+        sorted(m.OrganisationInvitation.objects.values_list("pk", "status")),
+        m.OrganisationIdentifier.objects.count(),
+    )
+
+
 @pytest.mark.parametrize("actor", ACTORS)
 @pytest.mark.parametrize("action", ACTION_NAMES)
 def test_permission_matrix(world: World, actor: str, action: str) -> None:
     method, url, body, allowed, success = _actions(world)[action]
-    before = m.Organisation.history.count()  # type: ignore[attr-defined]
+    before = _trace()
     response = getattr(_client(world, actor), method)(url, body, format="json")
     if actor in allowed:
-        assert response.status_code == success, (actor, action, response.json())
+        expected = success[actor] if isinstance(success, dict) else success
+        assert response.status_code == expected, (actor, action, response.status_code, response.content)
     else:
         assert response.status_code in (401, 403), (actor, action, response.status_code)
         assert response.json()["detail"]
         # A refused write leaves no trace.
-        assert m.Organisation.history.count() == before  # type: ignore[attr-defined]
+        assert _trace() == before
+
+
+# --- the same writes through the pages ----------------------------------------------------------
+
+
+def _web_actions(world: World) -> dict[str, tuple[str, dict[str, Any], set[str]]]:
+    """name -> (url, form data, who succeeds); each posts a form and, on success, redirects."""
+    org = world.org
+    return {
+        "add a place": (
+            "/partner/o/owned/locations/new/",
+            {"loc-lat": "57.7", "loc-lon": "28.2", "loc-country": "RU", "loc-visibility": "exact"},
+            EDITORS,
+        ),
+        "remove a place": (f"/partner/o/owned/locations/{world.second_location.pk}/remove/", {}, EDITORS),
+        "edit registry numbers": (
+            "/partner/o/owned/edit/",
+            {
+                "org-name": org.name,
+                "org-legal_form": org.legal_form,
+                "org-country": org.country,
+                "org-description": org.description,
+                "ident-TOTAL_FORMS": "1",
+                "ident-INITIAL_FORMS": "0",
+                **{f"ident-0-{k}": v for k, v in KZ.items()},
+            },
+            EDITORS,
+        ),
+        "invite an editor": ("/partner/o/owned/editors/", {"email": "new-editor@example.org"}, OWNERS),
+        "remove an editor": (f"/partner/o/owned/editors/{world.helper.pk}/remove/", {}, OWNERS),
+        "withdraw an invitation": (f"/partner/o/owned/invitations/{world.invitation.pk}/withdraw/", {}, OWNERS),
+        "accept another's invitation": ("/partner/invitation/", {"token": world.invitation_token}, set()),
+    }
+
+
+WEB_ACTION_NAMES = [
+    "add a place",
+    "remove a place",
+    "edit registry numbers",
+    "invite an editor",
+    "remove an editor",
+    "withdraw an invitation",
+    "accept another's invitation",
+]
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("action", WEB_ACTION_NAMES)
+def test_permission_matrix_of_the_pages(world: World, actor: str, action: str) -> None:
+    url, data, allowed = _web_actions(world)[action]
+    client = Client(headers={"accept-language": "en"})
+    if world.users[actor] is not None:
+        client.force_login(world.users[actor])  # type: ignore[arg-type]
+    before = _trace()
+    response = client.post(url, data)
+    if actor in allowed:
+        assert response.status_code == 302, (actor, action, response.status_code)
+        assert not response.url.startswith("/accounts/login/")
+        assert _trace() != before
+        return
+    if actor == "anonymous":
+        # Sent to sign in (the invitation link shows how, and changes nothing).
+        assert response.status_code in (200, 302), (action, response.status_code)
+        assert response.status_code == 200 or response.url.startswith("/accounts/login/")
+    else:
+        # No part in the listing: 404, as for a listing that does not exist; a
+        # coordinator (who may look), an editor (who may not decide this), or
+        # anyone with another's invitation link: 403.
+        strangers = actor in ("other_partner", "other_coordinator")
+        expected = 404 if strangers and action != "accept another's invitation" else 403
+        assert response.status_code == expected, (actor, action, response.status_code)
+    assert _trace() == before
 
 
 def test_session_writes_need_csrf(world: World) -> None:

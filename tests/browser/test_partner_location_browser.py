@@ -1,0 +1,71 @@
+"""Adding a place to a published listing in a real browser (Debian's Chromium
+through Playwright): the same point picker as the registration form; the place
+waits for approval with the point that was clicked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.contrib.gis.geos import Point
+
+from orgs import models as m
+from tests import factories as f
+from tests.conftest import local_page
+
+PASSWORD = "a-long-password-1"
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def partner_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    with local_page(monkeypatch, width=1200, height=900) as page:
+        yield page
+
+
+def test_add_a_place_picking_the_point_on_the_map(live_server, partner_page) -> None:
+    page = partner_page
+    pskov = f.PlaceFactory(
+        name="Pskov",
+        name_ru="Псков",
+        point=Point(28.33, 57.82, srid=4326),
+        timezone="Europe/Moscow",
+        names=["pskov", "псков"],
+        search_text="pskov | псков",
+    )
+    # Autocommit here: a published listing is written with its place, then published.
+    org = f.OrganisationFactory(slug="org", name="АНО «Дом»", status=m.PublicationStatus.PENDING)
+    f.LocationFactory(organisation=org)
+    m.Organisation.objects.filter(pk=org.pk).update(status=m.PublicationStatus.PUBLISHED)
+    owner = User.objects.create_user("anna@example.org", "anna@example.org", PASSWORD)
+    m.OrganisationAccess.objects.create(organisation=org, user=owner)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "anna@example.org")
+    page.fill("#id_password", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{live_server.url}/partner/")
+
+    page.goto(f"{live_server.url}/partner/o/org/")
+    page.click("a[href='/partner/o/org/locations/new/']")
+    page.wait_for_url("**/locations/new/")
+    page.fill("#id_loc-city", "Пско")
+    page.locator(".combo-option", has_text="Псков").first.click()
+    assert page.input_value("#id_loc-place") == str(pskov.pk)
+    picker = page.locator("[data-point-picker]").first
+    picker.scroll_into_view_if_needed()
+    picker.click(position={"x": 250, "y": 150})
+    lat, lon = float(page.input_value("#id_loc-lat")), float(page.input_value("#id_loc-lon"))
+    assert abs(lat - 57.82) < 0.2 and abs(lon - 28.33) < 0.3
+    page.fill("#id_loc-address", "ул. Новая, 5")
+    page.click("form[data-partner-form] p > button.primary")
+    page.wait_for_url(f"{live_server.url}/partner/o/org/")
+    assert "Sent for approval" in page.content()
+
+    assert org.locations.count() == 1  # the factory's; the new one waits
+    proposal = m.ChangeRequest.objects.get().changes["location"]["new"]
+    assert proposal["point"] == {"lat": lat, "lon": lon}
+    assert proposal["address"] == "ул. Новая, 5" and proposal["place"] == pskov.pk
