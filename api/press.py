@@ -9,11 +9,15 @@ expert agreed to share by e-mail only.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Case, F, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
@@ -23,15 +27,25 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.errors import FORBIDDEN, public_errors, write_errors
+from api.serializers import JSONInput
 from orgs import models as m
 from orgs import press
 
 LANGUAGE = r"^[a-z]{2,3}$"
+# Coordinators' lists come in pages: requests pile up over the years.
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+# The same words as the public API's (api.serializers.EMPTY_VALUE).
+EMPTY_VALUE = _lazy("Give a value or leave the parameter out.")
 
 # --- input -----------------------------------------------------------------------------
 
 
-class PressRequestInput(serializers.Serializer):
+# Bodies take only their own JSON types (api.serializers.JSONInput): DRF alone
+# would register {"journalist_name": 0} as a journalist called "0".
+
+
+class PressRequestInput(JSONInput):
     journalist_name = serializers.CharField(max_length=200)
     outlet = serializers.CharField(max_length=200)
     email = serializers.EmailField()
@@ -58,7 +72,7 @@ class PressRequestInput(serializers.Serializer):
     )
 
 
-class TokenInput(serializers.Serializer):
+class TokenInput(JSONInput):
     token = serializers.CharField(max_length=200)
 
 
@@ -72,7 +86,18 @@ class AnswerInput(TokenInput):
     )
 
 
-class SendInput(serializers.Serializer):
+class PageQuery(serializers.Serializer):
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=100_000)
+    per_page = serializers.IntegerField(
+        required=False,
+        default=PER_PAGE,
+        min_value=1,
+        max_value=MAX_PER_PAGE,
+        help_text="Requests per page; a page shorter than this is the last.",
+    )
+
+
+class SendInput(JSONInput):
     experts = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=20)
 
 
@@ -132,7 +157,7 @@ class RankedOutput(serializers.Serializer):
     on_camera = serializers.BooleanField()
 
 
-class InvitationOutput(serializers.Serializer):
+class PressInvitationOutput(serializers.Serializer):
     expert = serializers.CharField()
     status = serializers.ChoiceField(choices=m.InvitationStatus.choices)
     expires_at = serializers.DateTimeField()
@@ -143,7 +168,7 @@ class DetailOutput(SummaryOutput):
     categories = serializers.ListField(child=serializers.CharField())
     target_groups = serializers.ListField(child=serializers.CharField())
     ranking = RankedOutput(many=True)
-    invitations = InvitationOutput(many=True)
+    invitations = PressInvitationOutput(many=True)
 
 
 class SentOutput(serializers.Serializer):
@@ -164,6 +189,24 @@ def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[st
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def _page_query(request: Request) -> dict[str, Any]:
+    # "?page=" is a mistake to name, not "the first page" (DRF reads an empty
+    # value as a missing one).
+    empty = {name: [str(EMPTY_VALUE)] for name in ("page", "per_page") if "" in request.query_params.getlist(name)}
+    if empty:
+        raise serializers.ValidationError(empty)
+    return _valid(PageQuery, request.query_params)
+
+
+def urgent_first(qs: QuerySet[m.PressRequest], *, now: dt.datetime | None = None) -> QuerySet[m.PressRequest]:
+    """Requests whose deadline is still ahead first, the soonest first; then
+    past ones, the latest first: the first page is the one that needs work."""
+    now = now or timezone.now()
+    past = Case(When(deadline__lt=now, then=Value(1)), default=Value(0))
+    ahead = Case(When(deadline__gte=now, then=F("deadline")))
+    return qs.order_by(past, ahead.asc(nulls_last=True), F("deadline").desc(), "pk")
 
 
 def _base_url(request: Request) -> str:
@@ -301,11 +344,16 @@ class CoordinatorView(APIView):
 
 class CoordinationListView(CoordinatorView):
     @extend_schema(
-        summary="Requests for your coalitions (all, for moderators)",
-        responses={200: SummaryOutput(many=True), **write_errors(bad_request=False, not_found=False)},
+        summary="Requests for your coalitions (all, for moderators), a page at a time",
+        description="Deadlines still ahead first (the soonest first), then past ones (the latest first).",
+        parameters=[PageQuery],
+        responses={200: SummaryOutput(many=True), **write_errors(not_found=False)},
     )
     def get(self, request: Request) -> Response:
-        return Response([_summary(r) for r in press.press_requests_for(user=_user(request))])
+        query = _page_query(request)
+        start = (query["page"] - 1) * query["per_page"]
+        requests = urgent_first(press.press_requests_for(user=_user(request)))[start : start + query["per_page"]]
+        return Response([_summary(r) for r in requests])
 
 
 class CoordinationDetailView(CoordinatorView):

@@ -15,7 +15,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orgs import models as m
-from orgs.geo import public_distance_m
 
 MAX_K = 100
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
@@ -107,7 +106,13 @@ class FiniteFloatField(serializers.FloatField):
 
 class SlugListField(serializers.ListField):
     child = serializers.SlugField(max_length=80)
-    max_length = 20
+    MAX_ITEMS = 20
+
+    # Passed through __init__: ListField.__init__ sets max_length from its
+    # arguments, so a class attribute would be overwritten with None.
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", self.MAX_ITEMS)
+        super().__init__(**kwargs)
 
 
 class FilterQuerySerializer(serializers.Serializer):
@@ -174,9 +179,25 @@ class BBoxField(serializers.CharField):
         return (minlon, minlat, maxlon, maxlat)
 
 
+# The most map-grid cells (90 / 2**zoom degrees square, the cells clusters are
+# counted in) a box may span at its zoom: a 4K screen shows about 2,000. A box
+# far larger than a screen at that zoom would be answered point by point.
+MAX_VIEWPORT_CELLS = 4096
+
+
 class ViewportQuerySerializer(FilterQuerySerializer):
     in_bbox = BBoxField(help_text="minlon,minlat,maxlon,maxlat (WGS84 degrees).")
     zoom = serializers.IntegerField(min_value=0, max_value=22)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        minlon, minlat, maxlon, maxlat = attrs["in_bbox"]
+        width = maxlon - minlon if maxlon > minlon else maxlon + 360 - minlon
+        cell = 90 / 2 ** attrs["zoom"]
+        if (width / cell) * ((maxlat - minlat) / cell) > MAX_VIEWPORT_CELLS:
+            raise serializers.ValidationError(
+                {"in_bbox": [_("The box is far larger than a screen at this zoom: zoom out or send a smaller box.")]}
+            )
+        return attrs
 
 
 class PlacesQuerySerializer(serializers.Serializer):
@@ -192,6 +213,9 @@ class OrganisationQuerySerializer(serializers.Serializer):
     region = serializers.CharField(required=False, max_length=100)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
     q = serializers.CharField(required=False, max_length=200)
+    page = serializers.IntegerField(
+        required=False, default=1, min_value=1, max_value=10_000, help_text="100 per page, by name; 1 is the first."
+    )
 
 
 # --- output -----------------------------------------------------------------------
@@ -382,17 +406,6 @@ class NearestResponseSerializer(serializers.Serializer):
     results = NearestResultSerializer(many=True)
     remote = RemoteServiceSerializer(many=True)
     centres = CentreSerializer(many=True)
-
-
-def nearest_result(hit: Any, services: dict[int, m.Service]) -> dict[str, Any]:
-    loc = hit.location
-    return {
-        "distance_m": public_distance_m(hit.distance_m, loc.visibility),
-        "open_now": hit.open_now,
-        "location": loc,
-        "organisation": loc.organisation,
-        "services": [services[sid] for sid in hit.service_ids if sid in services],
-    }
 
 
 class OrganisationDetailSerializer(OrganisationBriefSerializer):

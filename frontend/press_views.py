@@ -20,6 +20,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,12 +29,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from api.press import urgent_first
 from frontend import labels
 from frontend import selectors as fs
 from frontend.templatetags.frontend_tags import localized
 from orgs import models as m
 from orgs import press
 
+COORDINATE_PER_PAGE = 50
 # Time zones a deadline may be given in (the journalist's own clock).
 DEADLINE_ZONES = [*labels.TIMEZONES, "UTC"]
 LANGUAGES = [
@@ -317,8 +320,11 @@ def invitation_answer(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET"])
 def coordinate_list(request: HttpRequest) -> HttpResponse:
-    requests = list(press.press_requests_for(user=_user(request)))
-    return render(request, "frontend/press/coordinate_list.html", {"requests": requests})
+    # A page at a time (requests pile up over the years); a page number out of
+    # range or not a number shows the last or the first page.
+    paginator = Paginator(urgent_first(press.press_requests_for(user=_user(request))), COORDINATE_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "frontend/press/coordinate_list.html", {"requests": page.object_list, "page": page})
 
 
 @login_required

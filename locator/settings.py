@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Oversized bodies refused before anything reads them (the CSRF check reads forms).
+    "api.errors.RequestSizeMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -135,10 +137,20 @@ DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_help
 def _jit_off(db: dict[str, object]) -> None:
     # PostgreSQL JIT-compiles every plan whose cost passes jit_above_cost: on the
     # app's short queries that costs hundreds of milliseconds and saves nothing.
+    # Prepared statements keep their generic plan: Django binds parameters on
+    # the client and never prepares, so this only concerns the nearest search's
+    # statement (orgs/nearest.py), whose planning cost more than running it and
+    # whose generic plan is as good as a custom one.
     # Appended, so libpq options given in the URL (?options=...) still apply.
     options = db.setdefault("OPTIONS", {})
     assert isinstance(options, dict)
-    options["options"] = f"{options.get('options', '')} -c jit=off".strip()
+    options["options"] = f"{options.get('options', '')} -c jit=off -c plan_cache_mode=force_generic_plan".strip()
+    # Django turns psycopg's prepared statements off (for transaction-mode
+    # poolers); the nearest search asks for one explicitly, so they must be
+    # allowed, but nothing is prepared automatically (Django's cursors bind on
+    # the client and never prepare anyway). Behind PgBouncer, use 1.21 or newer
+    # with max_prepared_statements set.
+    options.setdefault("prepare_threshold", 1_000_000_000)
 
 
 _jit_off(DATABASES["default"])  # type: ignore[arg-type]
@@ -200,6 +212,41 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- Request and upload sizes -------------------------------------------------------
+# A body over its cap is refused from its Content-Length before a byte of it is
+# read (api.errors.RequestSizeMiddleware): 413, JSON under /api/, a short page
+# elsewhere. deploy/nginx.conf refuses the same sizes in front (its
+# client_max_body_size values must stay at or above these; tests/test_hostile_input.py checks).
+MIB = 1024 * 1024
+
+
+def env_size(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value <= 0:
+        raise ImproperlyConfigured(f"{name}={value} must be a positive number of bytes.")
+    return value
+
+
+# A body that is not a file upload: JSON to the API, a form. The largest
+# legitimate one, a partner registration with 20 locations and 30 services, is
+# tens of kilobytes; a megabyte leaves room for long descriptions.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_size("DATA_UPLOAD_MAX_MEMORY_SIZE", MIB)
+# Fields in one form post: that registration form at its maxima (20 locations
+# with hours and languages, 30 services with every category, group and place
+# ticked) sends about 3,200; Django's default of 1,000 would refuse it.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env_size("DATA_UPLOAD_MAX_NUMBER_FIELDS", 4000)
+# Files in one post: the admin's organisation form has one (the logo), the HSDS import one.
+DATA_UPLOAD_MAX_NUMBER_FILES = env_size("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
+# A file upload (an organisation's logo, in the admin): the file part of a multipart body.
+FILE_UPLOAD_MAX_BYTES = env_size("FILE_UPLOAD_MAX_BYTES", 4 * MIB)
+# An upload larger than this is streamed to a temporary file, not held in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_size("FILE_UPLOAD_MAX_MEMORY_SIZE", MIB)
+# The admin's HSDS import (orgs/admin_hsds.py) takes a whole directory as one
+# JSON file or zipped CSV package; bigger imports go through manage.py import_hsds.
+HSDS_UPLOAD_MAX_BYTES = env_size("HSDS_UPLOAD_MAX_BYTES", 50 * MIB)
+# Views (URL names) that accept files above FILE_UPLOAD_MAX_BYTES, with the setting holding their cap.
+LARGE_UPLOAD_VIEWS = {"admin:hsds-import": "HSDS_UPLOAD_MAX_BYTES"}
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -209,6 +256,10 @@ REST_FRAMEWORK = {
     # lets a person browse freely and stops a scraper walking the whole map.
     "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "120/min")},
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Browser sessions only (with CSRF checks). DRF's default also accepts HTTP
+    # Basic on every endpoint: a password guess per request, which the API
+    # does not need.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     # "format" is a search filter here (in person / online / phone), not a
     # renderer override.

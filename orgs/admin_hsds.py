@@ -21,13 +21,13 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template import engines
+from django.template.defaultfilters import filesizeformat
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from orgs.hsds.importer import ImportReport, hsds_import
 from orgs.hsds.tabular import read_files, tables_from_files
 
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 ALLOWED_SUFFIXES = (".json", ".ndjson", ".jsonl", ".csv", ".zip")
 SESSION_KEY = "hsds_upload"
 MAX_SHOWN = 300
@@ -36,7 +36,7 @@ PERMISSION = "orgs.add_organisation"
 
 NO_FILE = _("Choose a file to upload.")
 BAD_TYPE = _("Upload a .json, .ndjson, .csv or .zip file (an HSDS file, a zipped CSV package or the template).")
-TOO_BIG = _("The file is larger than 50 MB; split it or use manage.py import_hsds.")
+TOO_BIG = _("The file is larger than %(size)s; split it or use manage.py import_hsds.")
 UPLOAD_GONE = _("That upload is no longer available; upload the file again.")
 
 
@@ -57,8 +57,11 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(NO_FILE)
         if not upload.name.lower().endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError(BAD_TYPE)
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(TOO_BIG)
+        # Its own cap (settings.HSDS_UPLOAD_MAX_BYTES): a body declaring more was
+        # refused before it was read (api.errors.RequestSizeMiddleware); this is
+        # the exact check on the file itself.
+        if upload.size > settings.HSDS_UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(TOO_BIG, params={"size": filesizeformat(settings.HSDS_UPLOAD_MAX_BYTES)})
         return upload
 
 

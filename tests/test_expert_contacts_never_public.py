@@ -200,7 +200,7 @@ def query_strings(tokens: list[str], *, with_tokens: bool) -> list[dict[str, str
         {"lat": "57.82", "lon": "28.33"},
         {"lat": "57.82", "lon": "28.33", "category": "media-comment"},
         {"place": "Псков"},
-        {"in_bbox": "27,57,30,59", "zoom": "12"},
+        {"in_bbox": "27,57,30,59", "zoom": "9"},
         {"in_bbox": "20,40,180,80", "zoom": "3"},
         {"q": "Тебе поверят"},
         {"q": "Эксперт"},

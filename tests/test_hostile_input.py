@@ -1,0 +1,750 @@
+"""Hostile input: what one request may make the service do.
+
+- Bodies over their caps are refused from the declared Content-Length before
+  they are read (413: JSON under /api/, a short page elsewhere), forms with
+  too many fields or files get a page that says so, and the reverse proxy's
+  caps let through what the application accepts.
+- Page sizes, result counts, box sizes, text lengths and repeated parameters
+  are bounded on every list and search endpoint.
+- Password guessing is locked out per (account, address) on every sign-in:
+  the site's, the admin's and the API's HTTP Basic.
+
+XSS payloads in every text field are tested in a real browser:
+tests/browser/test_xss.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth.models import Group, User
+from django.core.exceptions import ImproperlyConfigured
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.template.defaultfilters import filesizeformat
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.parsers import JSONParser
+from rest_framework.test import APIClient
+
+from api import errors
+from api.hsds import views as hsds_views
+from api.press import MAX_PER_PAGE
+from frontend.press_views import COORDINATE_PER_PAGE
+from locator.settings import env_size
+from orgs import admin_hsds
+from orgs import models as m
+from orgs.permissions import MODERATORS_GROUP
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "a-long-password-1"
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+def _json_of_size(size: int) -> bytes:
+    """A JSON object of exactly ``size`` bytes: {"name": "xxx…"}."""
+    frame = b'{"name": ""}'
+    return frame[:-2] + b"x" * (size - len(frame)) + frame[-2:]
+
+
+def _too_large(cap: int) -> str:
+    return str(errors.TOO_LARGE).format(size=filesizeformat(cap))
+
+
+def _clear_page(response: Any, status: int, title: object, text: str) -> None:
+    """A short HTML page with a title and a sentence; no traceback, no debug page."""
+    assert response.status_code == status
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    page = response.content.decode()
+    assert f"<title>{title}</title>" in page
+    assert text in page
+    assert "Traceback" not in page and "Bad Request (400)" not in page
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sizes of the JSON bodies DRF parsed (to tell a refused body from a read one)."""
+    seen: list[int] = []
+    original = JSONParser.parse
+
+    def spy(self: JSONParser, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        data = original(self, stream, media_type, parser_context)
+        seen.append(len(json.dumps(data)))
+        return data
+
+    monkeypatch.setattr(JSONParser, "parse", spy)
+    return seen
+
+
+@pytest.fixture
+def partner_api() -> APIClient:
+    client = APIClient()
+    client.force_login(User.objects.create_user("partner@example.org", "partner@example.org", PASSWORD))
+    return client
+
+
+# --- oversized bodies and uploads ---------------------------------------------------------------------
+
+
+def test_a_json_body_over_the_cap_is_a_413_in_json_and_never_parsed(partner_api: APIClient, parsed: list[int]) -> None:
+    cap = django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert cap == 1024 * 1024
+
+    response = partner_api.post("/api/v1/partner/organisations", _json_of_size(cap + 1), content_type=JSON)
+
+    assert response.status_code == 413
+    assert response["Content-Type"] == JSON
+    assert response.json() == {"detail": _too_large(cap)}
+    assert parsed == []
+    assert not m.Organisation.objects.exists()
+    # At the cap the body is read (and refused for what it says: a 1 MB name).
+    response = partner_api.post("/api/v1/partner/organisations", _json_of_size(cap), content_type=JSON)
+    assert response.status_code == 400
+    assert list(response.json()) == ["name"]
+    assert len(parsed) == 1
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/press/requests", "/api/v1/press/requests/confirm", "/api/v1/invented", "/api/v1/nearest"]
+)
+def test_oversized_anonymous_bodies_are_refused_on_every_api_route(
+    api: APIClient, parsed: list[int], path: str
+) -> None:
+    body = _json_of_size(django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1).decode()
+    response = api.generic("POST", path, body, content_type=JSON)
+    assert response.status_code == 413
+    assert response.json() == {"detail": _too_large(django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+    assert parsed == []
+
+
+def test_the_cap_follows_the_declared_length_not_what_arrives(api: APIClient) -> None:
+    # A client that declares a huge body is refused at once, before it sends it.
+    response = api.generic("POST", "/api/v1/press/requests", "{}", content_type=JSON, CONTENT_LENGTH="999999999")
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_oversized_form_gets_a_clear_page(client: Client, settings: Any, debug: bool) -> None:
+    settings.DEBUG = debug
+    body = urlencode({"username": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "password": "y"})
+
+    response = client.post("/accounts/login/", body, content_type=FORM)
+
+    _clear_page(response, 413, errors.TOO_LARGE_TITLE, _too_large(settings.DATA_UPLOAD_MAX_MEMORY_SIZE))
+
+
+def test_a_multipart_form_whose_fields_are_over_the_cap_gets_a_clear_page(client: Client, settings: Any) -> None:
+    # Within the upload cap as a whole, but its text fields alone are over the form cap.
+    cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    data = {"username": "x" * (cap // 2 + 1), "password": "y" * (cap // 2 + 1)}
+
+    response = client.post("/accounts/login/", data)  # multipart/form-data
+
+    _clear_page(response, 413, errors.TOO_LARGE_TITLE, _too_large(cap))
+
+
+def test_a_form_with_too_many_fields_gets_a_clear_page(client: Client, settings: Any) -> None:
+    limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    fields = [(f"f{i}", "1") for i in range(limit + 1)]
+
+    response = client.post("/accounts/login/", urlencode(fields), content_type=FORM)
+
+    _clear_page(response, 400, errors.TOO_MANY_FIELDS_TITLE, str(errors.TOO_MANY_FIELDS))
+    # As many as the largest partner form may send are accepted (the sign-in form is shown again).
+    response = client.post("/accounts/login/", urlencode(fields[:limit]), content_type=FORM)
+    assert response.status_code == 200
+
+
+def test_a_form_with_too_many_files_gets_a_clear_page(client: Client, settings: Any) -> None:
+    files = [SimpleUploadedFile(f"{i}.txt", b"x") for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FILES + 1)]
+
+    response = client.post("/accounts/login/", {"username": "a", "password": "b", "file": files})
+
+    _clear_page(response, 400, errors.TOO_MANY_FIELDS_TITLE, str(errors.TOO_MANY_FIELDS))
+
+
+@pytest.fixture
+def admin_client_small_caps(client: Client, settings: Any, tmp_path: Path) -> Client:
+    """A superuser's browser, with caps small enough to test quickly: 16 KB for
+    forms, 10 KB for an ordinary file, 200 KB for the HSDS import."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 16 * 1024
+    settings.FILE_UPLOAD_MAX_BYTES = 10 * 1024
+    settings.HSDS_UPLOAD_MAX_BYTES = 200 * 1024
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(User.objects.create_superuser("admin", "admin@example.org", PASSWORD))
+    return client
+
+
+def _upload(name: str, size: int) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, b" " * size, content_type="application/octet-stream")
+
+
+@pytest.fixture
+def import_runs(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Files the HSDS import view went on to read."""
+    runs: list[Path] = []
+    original = admin_hsds.read_files
+
+    def spy(path: Path) -> Any:
+        runs.append(path)
+        return original(path)
+
+    monkeypatch.setattr(admin_hsds, "read_files", spy)
+    return runs
+
+
+def test_an_hsds_upload_over_its_cap_is_refused_before_it_is_read(
+    admin_client_small_caps: Client, settings: Any, import_runs: list[Path], tmp_path: Path
+) -> None:
+    url = reverse("admin:hsds-import")
+    assert django_settings.LARGE_UPLOAD_VIEWS == {"admin:hsds-import": "HSDS_UPLOAD_MAX_BYTES"}
+    upload = _upload("directory.json", settings.HSDS_UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+
+    response = admin_client_small_caps.post(url, {"file": upload, "preview": "1"})
+
+    cap = settings.HSDS_UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    _clear_page(response, 413, errors.TOO_LARGE_TITLE, _too_large(cap))
+    assert import_runs == []
+    assert list(tmp_path.rglob("*")) == []  # nothing stored
+
+
+def test_an_hsds_file_just_over_its_cap_is_refused_by_the_form(
+    admin_client_small_caps: Client, settings: Any, import_runs: list[Path]
+) -> None:
+    upload = _upload("directory.json", settings.HSDS_UPLOAD_MAX_BYTES + 1)
+
+    response = admin_client_small_caps.post(reverse("admin:hsds-import"), {"file": upload, "preview": "1"})
+
+    assert response.status_code == 200
+    expected = str(admin_hsds.TOO_BIG) % {"size": filesizeformat(settings.HSDS_UPLOAD_MAX_BYTES)}
+    assert expected in response.content.decode()
+    assert "The file is larger than 200.0" in expected
+    assert import_runs == []
+
+
+def test_the_hsds_import_takes_files_larger_than_other_uploads(
+    admin_client_small_caps: Client, settings: Any, import_runs: list[Path]
+) -> None:
+    size = 100 * 1024  # over the ordinary file cap (10 KB), under the HSDS one (200 KB)
+    assert size > settings.FILE_UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+    response = admin_client_small_caps.post(
+        reverse("admin:hsds-import"), {"file": _upload("directory.json", size), "preview": "1"}
+    )
+
+    # The view took it and read it (a preview of a blank file).
+    assert response.status_code == 200
+    assert len(import_runs) == 1
+    # The same file anywhere else is over the ordinary cap.
+    response = admin_client_small_caps.post(
+        reverse("admin:orgs_organisation_add"), {"name": "x", "logo": _upload("logo.png", size)}
+    )
+    _clear_page(
+        response,
+        413,
+        errors.TOO_LARGE_TITLE,
+        _too_large(settings.FILE_UPLOAD_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE),
+    )
+
+
+def test_size_settings_are_typed_and_fail_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOME_CAP", "2048")
+    assert env_size("SOME_CAP", 1) == 2048
+    monkeypatch.delenv("SOME_CAP")
+    assert env_size("SOME_CAP", 7) == 7
+    for bad in ("0", "-1", "5m", "1.5"):
+        monkeypatch.setenv("SOME_CAP", bad)
+        with pytest.raises(ImproperlyConfigured, match="SOME_CAP"):
+            env_size("SOME_CAP", 1)
+
+
+_NGINX_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024, "g": 1024 * 1024 * 1024}
+
+
+def _nginx_size(value: str) -> int:
+    match = re.fullmatch(r"(\d+)([kmg]?)", value.lower())
+    assert match, value
+    return int(match.group(1)) * _NGINX_UNITS[match.group(2)]
+
+
+def test_the_reverse_proxy_lets_through_what_the_application_accepts_and_no_more() -> None:
+    conf = "\n".join(
+        line for line in (ROOT / "deploy" / "nginx.conf").read_text().splitlines() if not line.strip().startswith("#")
+    )
+    locations = dict(re.findall(r"location = (\S+) \{(.*?)\n    \}", conf, flags=re.S))
+    hsds_block = locations[reverse("admin:hsds-import")]
+    (hsds_cap,) = re.findall(r"client_max_body_size (\S+);", hsds_block)
+    outside = conf
+    for block in locations.values():
+        outside = outside.replace(block, "")
+    (general_cap,) = re.findall(r"client_max_body_size (\S+);", outside)
+
+    data = django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    # Everything the application accepts reaches it, so its clearer 413 answers the rest.
+    assert _nginx_size(general_cap) >= data + django_settings.FILE_UPLOAD_MAX_BYTES
+    assert _nginx_size(hsds_cap) >= data + django_settings.HSDS_UPLOAD_MAX_BYTES
+    # The large cap is for the HSDS import only.
+    assert _nginx_size(general_cap) < django_settings.HSDS_UPLOAD_MAX_BYTES
+    assert set(locations) == {reverse("admin:hsds-import")}
+
+
+# --- page sizes, result counts, boxes, text lengths, repeated parameters ---------------------------------
+
+LONG = "психолог" * 1250  # 10,000 characters
+
+
+def _errors(response: Any) -> list[str]:
+    assert response.status_code == 400, (response.status_code, response.content[:300])
+    assert response["Content-Type"] == JSON
+    return list(response.json())
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (f"/api/v1/organisations?q={LONG}", "q"),
+        (f"/api/v1/places?q={LONG}", "q"),
+        (f"/api/v1/nearest?place={LONG}", "place"),
+        (f"/api/v1/organisations?city={LONG}", "city"),
+        (f"/api/hsds/services?search={LONG}", "search"),
+        (f"/api/hsds/organizations?search={LONG}", "search"),
+        (f"/api/hsds/service_at_locations?place={LONG}", "place"),
+    ],
+)
+def test_a_10000_character_text_parameter_is_refused_before_any_query(
+    api: APIClient, django_assert_max_num_queries: Any, path: str, field: str
+) -> None:
+    with django_assert_max_num_queries(0):
+        response = api.get(path)
+    assert _errors(response) == [field]
+
+
+def test_search_text_within_the_cap_is_cut_to_eight_words(api: APIClient) -> None:
+    # 100 words in 199 characters: each word is a full-text and a trigram
+    # condition; the search keeps the first eight.
+    f.OrganisationFactory(name="Психологическая помощь", slug="psy")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/organisations", {"q": " ".join(["а"] * 100)})
+    assert response.status_code == 200
+    (search,) = [q["sql"] for q in queries.captured_queries if "plainto_tsquery" in q["sql"]]
+    assert search.count("plainto_tsquery") <= 8
+
+
+REPEATED = "&".join(["category=psychological-help"] * 1000)
+SEARCHES = ["/api/v1/nearest?lat=57.8&lon=28.3", "/api/v1/locations?in_bbox=28,57,29,58&zoom=10"]
+
+
+def _repeated(name: str, value: str) -> str:
+    return "&".join([f"{name}={value}"] * 1000)
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+@pytest.mark.parametrize(("name", "value"), [("format", "online"), ("language", "ru")])
+def test_a_list_parameter_repeated_1000_times_is_refused(
+    api: APIClient, django_assert_max_num_queries: Any, search: str, name: str, value: str
+) -> None:
+    with django_assert_max_num_queries(0):
+        response = api.get(f"{search}&{_repeated(name, value)}")
+    assert _errors(response) == [name]
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+@pytest.mark.parametrize("name", ["category", "target", "network"])
+def test_a_slug_list_repeated_1000_times_is_refused(
+    api: APIClient, django_assert_max_num_queries: Any, search: str, name: str
+) -> None:
+    f.CategoryFactory(slug="some-slug")
+    f.TargetGroupFactory(slug="some-slug")
+    f.NetworkFactory(slug="some-slug")
+    with django_assert_max_num_queries(0):
+        response = api.get(f"{search}&{_repeated(name, 'some-slug')}")
+    assert _errors(response) == [name]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/organisations?{REPEATED}",
+        "/api/v1/places?q=pskov&" + "&".join(["q=pskov"] * 1000),
+        "/api/hsds/services?" + "&".join([f"taxonomy_term_id={'0' * 8}-0000-0000-0000-{'0' * 12}"] * 1000),
+    ],
+)
+def test_a_single_parameter_repeated_1000_times_is_read_once(
+    api: APIClient, django_assert_max_num_queries: Any, path: str
+) -> None:
+    f.CategoryFactory(slug="psychological-help")
+    with django_assert_max_num_queries(10):
+        response = api.get(path)
+    assert response.status_code in (200, 400)
+
+
+def test_the_organisation_list_answers_at_most_100(api: APIClient) -> None:
+    for i in range(101):
+        f.OrganisationFactory(name=f"АНО «Помощь {i}»", slug=f"help-{i}")
+
+    response = api.get("/api/v1/organisations", {"limit": 1000, "page_size": 1000, "per_page": 1000})
+
+    assert response.status_code == 200
+    assert len(response.json()) == 100
+    # The 101st is on the next page, and no organisation is on both.
+    second = api.get("/api/v1/organisations", {"page": 2}).json()
+    assert len(second) == 1
+    assert second[0]["slug"] not in {o["slug"] for o in response.json()}
+    assert api.get("/api/v1/organisations", {"page": 0}).status_code == 400
+
+
+def test_nearest_answers_at_most_100(api: APIClient) -> None:
+    assert _errors(api.get("/api/v1/nearest", {"lat": "57.8", "lon": "28.3", "k": "101"})) == ["k"]
+    assert api.get("/api/v1/nearest", {"lat": "57.8", "lon": "28.3", "k": "100"}).status_code == 200
+
+
+def test_places_answer_at_most_50(api: APIClient) -> None:
+    assert _errors(api.get("/api/v1/places", {"q": "pskov", "limit": "51"})) == ["limit"]
+    assert api.get("/api/v1/places", {"q": "pskov", "limit": "50"}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "bbox",
+    [
+        "-180,-90,180,90",  # the world
+        "-180,0,180,90",  # a hemisphere
+        "100,-60,-100,60",  # across the antimeridian: 160 by 120 degrees
+    ],
+)
+def test_a_box_larger_than_a_quarter_of_the_planet_is_refused(api: APIClient, bbox: str) -> None:
+    assert _errors(api.get("/api/v1/locations", {"in_bbox": bbox, "zoom": "2"})) == ["in_bbox"]
+
+
+def _screen_box(lat: float, lon: float, zoom: int, width_px: int, height_px: int) -> str:
+    """The box a Web Mercator map of this size shows around (lat, lon) at this zoom."""
+    import math
+
+    scale = 256 * 2**zoom
+    x = (lon + 180) / 360 * scale
+    y = (1 - math.log(math.tan(math.radians(lat)) + 1 / math.cos(math.radians(lat))) / math.pi) / 2 * scale
+
+    def lat_at(py: float) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * py / scale))))
+
+    west, east = (x - width_px / 2) / scale * 360 - 180, (x + width_px / 2) / scale * 360 - 180
+    return f"{west:.5f},{lat_at(y + height_px / 2):.5f},{east:.5f},{lat_at(y - height_px / 2):.5f}"
+
+
+@pytest.mark.parametrize("zoom", [5, 8, 11, 13, 15, 18, 22])
+def test_a_large_screens_viewport_is_accepted_at_every_zoom(api: APIClient, zoom: int) -> None:
+    bbox = _screen_box(57.8, 28.3, zoom, 2560, 1440)
+    assert api.get("/api/v1/locations", {"in_bbox": bbox, "zoom": str(zoom)}).status_code == 200
+
+
+@pytest.mark.parametrize("bbox", ["20,50,60,70", "28,57,29,58"])
+def test_a_box_far_larger_than_a_screen_at_its_zoom_is_refused(api: APIClient, bbox: str) -> None:
+    # 40 by 20 degrees, or 1 by 1, at zoom 22, where a screen shows about 0.0006 degrees.
+    assert _errors(api.get("/api/v1/locations", {"in_bbox": bbox, "zoom": "22"})) == ["in_bbox"]
+
+
+HSDS_LISTS = ["services", "organizations", "service_at_locations", "taxonomies", "taxonomy_terms"]
+
+
+@pytest.mark.parametrize("name", HSDS_LISTS)
+def test_hsds_pages_are_at_most_1000_items(api: APIClient, name: str) -> None:
+    assert hsds_views.MAX_PER_PAGE == 1000
+    assert _errors(api.get(f"/api/hsds/{name}", {"per_page": 1001})) == ["per_page"]
+    assert _errors(api.get(f"/api/hsds/{name}", {"page": 1_000_001})) == ["page"]
+    assert _errors(api.get(f"/api/hsds/{name}", {"per_page": 0})) == ["per_page"]
+    response = api.get(f"/api/hsds/{name}", {"per_page": 1000, "page": 1_000_000})
+    assert response.status_code == 200
+    assert response.json()["contents"] == []
+
+
+# --- press lists -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def moderator() -> User:
+    user = User.objects.create_user("moderator@example.org", "moderator@example.org", PASSWORD)
+    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
+    return user
+
+
+def _press_requests(count: int) -> list[Any]:
+    now = timezone.now()
+    # Deadlines alternate ahead of and behind now (the past ones are closed).
+    made = []
+    for i in range(count):
+        ahead = i % 2 == 0
+        deadline = now + dt.timedelta(hours=i + 1) if ahead else now - dt.timedelta(hours=i + 1)
+        status = m.PressRequestStatus.RECEIVED if ahead else m.PressRequestStatus.CLOSED
+        made.append(f.PressRequestFactory(outlet=f"Издание {i:03}", deadline=deadline, status=status))
+    return made
+
+
+def test_the_press_api_lists_a_page_at_a_time(moderator: User) -> None:
+    made = _press_requests(5)
+    client = APIClient()
+    client.force_login(moderator)
+    url = "/api/v1/press/coordination/requests"
+
+    first = client.get(url, {"per_page": 2}).json()
+    second = client.get(url, {"per_page": 2, "page": 2}).json()
+    third = client.get(url, {"per_page": 2, "page": 3}).json()
+    beyond = client.get(url, {"per_page": 2, "page": 4}).json()
+
+    # Deadlines ahead first, the soonest first; then past ones, the latest first.
+    ahead, past = made[0::2], made[1::2]
+    assert [r["id"] for r in first + second + third] == [r.pk for r in ahead + past]
+    assert (len(first), len(second), len(third), beyond) == (2, 2, 1, [])
+    assert len(client.get(url).json()) == 5
+
+
+def test_the_press_api_refuses_pages_over_the_maximum(moderator: User) -> None:
+    client = APIClient()
+    client.force_login(moderator)
+    url = "/api/v1/press/coordination/requests"
+    assert MAX_PER_PAGE == 200
+    assert _errors(client.get(url, {"per_page": MAX_PER_PAGE + 1})) == ["per_page"]
+    assert _errors(client.get(url, {"per_page": 0})) == ["per_page"]
+    assert _errors(client.get(url, {"page": 0})) == ["page"]
+    assert _errors(client.get(f"{url}?page=")) == ["page"]
+    assert client.get(url, {"per_page": MAX_PER_PAGE}).status_code == 200
+
+
+def test_the_coordinators_page_lists_a_page_at_a_time(client: Client, moderator: User) -> None:
+    made = _press_requests(COORDINATE_PER_PAGE + 1)
+    client.force_login(moderator)
+    rows = re.compile(r'<tr><td>[^<]*</td><td><a href="/press/coordinate/(\d+)/">')
+
+    first = client.get("/press/coordinate/").content.decode()
+    second = client.get("/press/coordinate/?page=2").content.decode()
+
+    assert len(rows.findall(first)) == COORDINATE_PER_PAGE
+    assert len(rows.findall(second)) == 1
+    assert 'href="?page=2"' in first and 'href="?page=1"' in second
+    # The soonest deadline ahead leads; the oldest past one comes last.
+    oldest = min((r for r in made if r.deadline < timezone.now()), key=lambda r: r.deadline)
+    assert rows.findall(first)[0] == str(made[0].pk)
+    assert rows.findall(second) == [str(oldest.pk)]
+    # Out-of-range or nonsense page numbers show a page, never an error.
+    assert rows.findall(client.get("/press/coordinate/?page=999").content.decode()) == [str(oldest.pk)]
+    assert len(rows.findall(client.get("/press/coordinate/?page=x").content.decode())) == COORDINATE_PER_PAGE
+
+
+# --- login throttling -------------------------------------------------------------------------------
+
+LOCKED = "Sign-in is blocked for a while"
+ANNA, BORIS = "anna@example.org", "boris@example.org"
+HERE, ELSEWHERE = "203.0.113.7", "198.51.100.9"
+
+
+@pytest.fixture
+def accounts() -> dict[str, User]:
+    return {
+        name: User.objects.create_user(name, name, PASSWORD, is_staff=True, is_superuser=True) for name in (ANNA, BORIS)
+    }
+
+
+def _web_login(username: str, password: str, ip: str) -> Any:
+    client = Client(REMOTE_ADDR=ip)
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def _admin_login(username: str, password: str, ip: str) -> Any:
+    client = Client(REMOTE_ADDR=ip)
+    return client.post("/admin/login/", {"username": username, "password": password, "next": "/admin/"})
+
+
+def _signed_in(response: Any) -> bool:
+    return response.status_code == 302 and "_auth_user_id" in response.wsgi_request.session
+
+
+@pytest.mark.usefixtures("accounts")
+@pytest.mark.parametrize("login", [_web_login, _admin_login], ids=["site", "admin"])
+def test_password_guessing_locks_that_account_from_that_address_only(login: Any, settings: Any) -> None:
+    settings.DEBUG = False
+    limit = settings.AXES_FAILURE_LIMIT
+    assert settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
+    for _ in range(limit - 1):
+        assert login(ANNA, "wrong", HERE).status_code == 200  # the form again, with its message
+    locked = login(ANNA, "wrong", HERE)
+
+    # The lockout: a clear page, not an error, even with the right password.
+    for response in (locked, login(ANNA, PASSWORD, HERE)):
+        assert response.status_code == 429
+        page = response.content.decode()
+        assert LOCKED in page and "Set a new password" in page
+        assert "Traceback" not in page
+        assert not _signed_in(response)
+    # Another account from the same address, and the same account from elsewhere, still sign in.
+    assert _signed_in(login(BORIS, PASSWORD, HERE))
+    assert _signed_in(login(ANNA, PASSWORD, ELSEWHERE))
+
+
+@pytest.mark.usefixtures("accounts")
+def test_fewer_failures_than_the_limit_do_not_lock(settings: Any) -> None:
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        _web_login(ANNA, "wrong", HERE)
+    assert _signed_in(_web_login(ANNA, PASSWORD, HERE))
+
+
+@pytest.mark.usefixtures("accounts")
+def test_changing_the_case_of_the_address_does_not_reset_the_count(settings: Any) -> None:
+    # The site signs in by e-mail address, lower-cased: "ANNA@…" is the same account.
+    variants = [ANNA.upper(), ANNA.title(), ANNA]
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        _web_login(variants[i % 3], "wrong", HERE)
+    for variant in variants:
+        response = _web_login(variant, PASSWORD, HERE)
+        assert response.status_code == 429, variant
+
+
+def _basic(username: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+
+@pytest.mark.usefixtures("accounts")
+def test_the_api_takes_no_password_sign_in(settings: Any) -> None:
+    # DRF's default authentication includes HTTP Basic, a password sign-in on
+    # every API request; the API takes browser sessions only, so there is no
+    # password to guess through it. The right password opens nothing.
+    url = "/api/v1/press/coordination/requests"
+    response = APIClient(REMOTE_ADDR=HERE).get(url, HTTP_AUTHORIZATION=_basic(ANNA, PASSWORD))
+    assert response.status_code == 403
+    assert response["Content-Type"] == JSON
+    # Signed in through the site, the same account reads it.
+    client = APIClient(REMOTE_ADDR=HERE)
+    client.force_login(User.objects.get(username=ANNA))
+    assert client.get(url).status_code == 200
+
+
+# --- the reverse proxy, for real ------------------------------------------------------------------
+
+
+@pytest.fixture
+def proxy(live_server: Any, tmp_path: Path) -> Iterator[int]:
+    """deploy/nginx.conf as shipped, on a loopback port with a throwaway
+    certificate, in front of the test server; yields its HTTPS port."""
+    nginx, openssl = shutil.which("nginx") or "/usr/sbin/nginx", shutil.which("openssl")
+    if not Path(nginx).exists() or openssl is None:
+        pytest.skip("nginx or openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    certificate = ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost"]
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [openssl, *certificate, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    with socket.socket() as a, socket.socket() as b:
+        a.bind(("127.0.0.1", 0))
+        b.bind(("127.0.0.1", 0))
+        https, http = a.getsockname()[1], b.getsockname()[1]
+    upstream = urlsplit(live_server.url).port
+    site = (ROOT / "deploy" / "nginx.conf").read_text()
+    for old, new in [
+        ("/etc/letsencrypt/live/help.example.org/fullchain.pem", str(cert)),
+        ("/etc/letsencrypt/live/help.example.org/privkey.pem", str(key)),
+        ("/var/log/nginx/", f"{tmp_path}/"),
+        ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream};"),
+        ("listen [::]:80;", ""),
+        ("listen [::]:443 ssl http2;", ""),
+        ("listen 80;", f"listen 127.0.0.1:{http};"),
+        ("listen 443 ssl http2;", f"listen 127.0.0.1:{https} ssl http2;"),
+    ]:
+        assert old in site, old
+        site = site.replace(old, new)
+    (tmp_path / "site.conf").write_text(site)
+    kinds = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temp = " ".join(f"{kind}_temp_path {tmp_path}/{kind};" for kind in kinds)
+    (tmp_path / "nginx.conf").write_text(
+        f"daemon off; master_process off; pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;\n"
+        f"events {{}}\nhttp {{ {temp} include {tmp_path}/site.conf; }}\n"
+    )
+    command = [nginx, "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")]
+    server = subprocess.Popen(command, stderr=subprocess.PIPE)  # noqa: S603 - fixed arguments
+    try:
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", https)) == 0:
+                    break
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            time.sleep(0.05)
+        yield https
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _through_proxy(port: int, path: str, *, content_type: str, length: int, send_body: bool) -> tuple[int, bytes]:
+    """A POST over TLS declaring ``length`` bytes; the body is sent only if
+    ``send_body`` (a refused one is answered from the headers alone)."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    with socket.create_connection(("127.0.0.1", port)) as raw, context.wrap_socket(raw) as conn:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: {content_type}\r\n"
+            f"Content-Length: {length}\r\nConnection: close\r\n\r\n"
+        )
+        conn.sendall(head.encode())
+        if send_body:
+            chunk = b"x" * 65536
+            for start in range(0, length, len(chunk)):
+                conn.sendall(chunk[: length - start])
+        answer = b""
+        while data := conn.recv(65536):
+            answer += data
+    status = int(answer.split(b" ", 2)[1])
+    return status, answer.split(b"\r\n\r\n", 1)[1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_shipped_proxy_config_refuses_what_the_application_would_and_passes_the_rest(proxy: int) -> None:
+    mib = 1024 * 1024
+    # Over the proxy's cap: nginx answers from the headers, the body never leaves the client.
+    status, _ = _through_proxy(proxy, "/accounts/login/", content_type=FORM, length=6 * mib, send_body=False)
+    assert status == 413
+    # Under the proxy's cap, over the application's: the application's own 413, in JSON.
+    status, body = _through_proxy(proxy, "/api/v1/press/requests", content_type=JSON, length=2 * mib, send_body=True)
+    assert status == 413
+    assert json.loads(body) == {"detail": _too_large(django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+    # The HSDS import's larger cap reaches the application (which refuses this
+    # anonymous post for its own reasons, not for its size).
+    boundary = "----hostile"
+    status, _ = _through_proxy(
+        proxy,
+        "/admin/hsds-import/",
+        content_type=f"multipart/form-data; boundary={boundary}",
+        length=6 * mib,
+        send_body=True,
+    )
+    assert status not in (413, 502)
+    status, _ = _through_proxy(proxy, "/admin/hsds-import/", content_type=FORM, length=52 * mib, send_body=False)
+    assert status == 413
+
+
+def test_without_the_middleware_the_api_still_answers_json(partner_api: APIClient, settings: Any) -> None:
+    # DRF reads the body through request.body, which raises past the cap;
+    # api.errors.exception_handler answers it (Django alone answered an HTML 400).
+    settings.MIDDLEWARE = [name for name in settings.MIDDLEWARE if name != "api.errors.RequestSizeMiddleware"]
+    cap = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = partner_api.post("/api/v1/partner/organisations", _json_of_size(cap + 1).decode(), content_type=JSON)
+    assert response.status_code == 413
+    assert response.json() == {"detail": _too_large(cap)}
