@@ -172,11 +172,12 @@ LEFT JOIN svc_targets t ON t.service_id = s.id
 # dense the city. Beyond it a viewport is small enough to group live.
 MAX_CLUSTER_ZOOM = 12
 
-# The cluster-cell counts of the organisations' current search rows: one per
-# distinct (location, facet) in each zoom level's grid cell. Network facets are
-# stored as minus the network id.
-_CLUSTER_CELLS = """
-WITH pts AS (
+
+# The points the clusters count: one per distinct (location, facet) of the
+# search rows that meet ``where``. Network facets are stored as minus the
+# network id, so "members of a coalition" has cells of its own.
+def _cluster_points(where: str = "") -> str:
+    return f"""
     SELECT DISTINCT e.location_id, f.facet,
            ST_X(e.public_point::geometry) AS lon, ST_Y(e.public_point::geometry) AS lat
     FROM orgs_searchentry e
@@ -185,7 +186,28 @@ WITH pts AS (
       UNION ALL
         SELECT -nid FROM unnest(e.network_ids) AS nid WHERE e.facet = 0
     ) f(facet)
-    WHERE e.organisation_id = ANY(%(org_ids)s)
+    {where}"""  # noqa: S608 - fixed fragments
+
+
+# The cells of those points at %(zoom)s, written into ``into``; ``sign`` ("" or
+# "%(sign)s * ") negates them for the old rows of a refresh.
+def _finest_cells(*, into: str, where: str = "", sign: str = "") -> str:
+    return f"""
+INSERT INTO {into} (zoom, facet, cx, cy, n, sum_lon, sum_lat)
+SELECT %(zoom)s, p.facet,
+       floor((p.lon + 180) / (90.0 / 2 ^ %(zoom)s))::int AS cx,
+       floor((p.lat + 90) / (90.0 / 2 ^ %(zoom)s))::int AS cy,
+       {sign}count(*), {sign}sum(p.lon), {sign}sum(p.lat)
+FROM ({_cluster_points(where)}
+) p
+GROUP BY 2, 3, 4
+"""  # noqa: S608 - fixed fragments; values are bound parameters
+
+
+# The cluster-cell counts of the organisations' current search rows: one per
+# distinct (location, facet) in each zoom level's grid cell.
+_CLUSTER_CELLS = f"""
+WITH pts AS ({_cluster_points("WHERE e.organisation_id = ANY(%(org_ids)s)")}
 ),
 cells AS (
     SELECT z AS zoom, p.facet,
@@ -195,7 +217,7 @@ cells AS (
     FROM pts p CROSS JOIN generate_series(0, %(max_zoom)s) AS z
     GROUP BY 1, 2, 3, 4
 )
-"""
+"""  # noqa: S608 - fixed fragments; values are bound parameters
 # Added with an upsert; the ORDER BY takes row locks in one order, so that
 # concurrent refreshes cannot deadlock.
 _CLUSTER_ADD = (
@@ -313,24 +335,7 @@ def _everything(sql: str) -> str:
 # points, then each coarser zoom from the one below (a cell at zoom z - 1 is four
 # cells at zoom z: floor(x / 2) = floor(floor(x) / 2)). Thirteen passes over
 # the points would cost ten times more.
-_CLUSTERS_FINEST = """
-INSERT INTO orgs_clustercell (zoom, facet, cx, cy, n, sum_lon, sum_lat)
-SELECT %(zoom)s, p.facet,
-       floor((p.lon + 180) / (90.0 / 2 ^ %(zoom)s))::int AS cx,
-       floor((p.lat + 90) / (90.0 / 2 ^ %(zoom)s))::int AS cy,
-       count(*), sum(p.lon), sum(p.lat)
-FROM (
-    SELECT DISTINCT e.location_id, f.facet,
-           ST_X(e.public_point::geometry) AS lon, ST_Y(e.public_point::geometry) AS lat
-    FROM orgs_searchentry e
-    CROSS JOIN LATERAL (
-        SELECT e.facet
-      UNION ALL
-        SELECT -nid FROM unnest(e.network_ids) AS nid WHERE e.facet = 0
-    ) f(facet)
-) p
-GROUP BY 2, 3, 4
-"""
+_CLUSTERS_FINEST = _finest_cells(into="orgs_clustercell")
 _CLUSTERS_ROLL_UP = """
 INSERT INTO orgs_clustercell (zoom, facet, cx, cy, n, sum_lon, sum_lat)
 SELECT %(zoom)s, facet, cx / 2, cy / 2, sum(n), sum(sum_lon), sum(sum_lat)
@@ -433,25 +438,11 @@ REFRESH_MANY_MIN = 200  # below this many organisations refresh() is as quick
 _SCOPE = "search_refresh_scope"
 _CELLS = "search_refresh_cells"
 _DELTA = "search_refresh_delta"
-_SCOPED_CELLS_FINEST = f"""
-INSERT INTO {_CELLS} (zoom, facet, cx, cy, n, sum_lon, sum_lat)
-SELECT %(zoom)s, p.facet,
-       floor((p.lon + 180) / (90.0 / 2 ^ %(zoom)s))::int AS cx,
-       floor((p.lat + 90) / (90.0 / 2 ^ %(zoom)s))::int AS cy,
-       %(sign)s * count(*), %(sign)s * sum(p.lon), %(sign)s * sum(p.lat)
-FROM (
-    SELECT DISTINCT e.location_id, f.facet,
-           ST_X(e.public_point::geometry) AS lon, ST_Y(e.public_point::geometry) AS lat
-    FROM orgs_searchentry e
-    CROSS JOIN LATERAL (
-        SELECT e.facet
-      UNION ALL
-        SELECT -nid FROM unnest(e.network_ids) AS nid WHERE e.facet = 0
-    ) f(facet)
-    WHERE e.organisation_id IN (SELECT id FROM {_SCOPE})
-) p
-GROUP BY 2, 3, 4
-"""  # noqa: S608 - fixed table names; values are bound parameters
+_SCOPED_CELLS_FINEST = _finest_cells(
+    into=_CELLS,
+    where=f"WHERE e.organisation_id IN (SELECT id FROM {_SCOPE})",  # noqa: S608 - a fixed table name
+    sign="%(sign)s * ",
+)
 _SCOPED_CELLS_ROLL_UP = f"""
 INSERT INTO {_CELLS} (zoom, facet, cx, cy, n, sum_lon, sum_lat)
 SELECT %(zoom)s, facet, cx / 2, cy / 2, sum(n), sum(sum_lon), sum(sum_lat)
