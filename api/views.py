@@ -4,9 +4,9 @@ serialize. Nothing here records the search origin."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
-from django.contrib.gis.geos import Point
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
@@ -90,16 +90,31 @@ def _filter_parameters() -> list[OpenApiParameter]:
     ]
 
 
+# One query serializer per class and thread, reused: a new instance deep-copies
+# all its declared fields, which was the largest Python cost of a /nearest
+# request (1.4 ms of 4.8). run_validation() keeps no state on the instance, and
+# its errors are the same dict is_valid() would raise.
+_QUERY_SERIALIZERS = threading.local()
+
+
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     """Validate the query string. An empty value (``?k=``) is an error here: DRF
     reads it as "not given", the way an HTML form sends an empty field, which
     would silently search with the default instead of what the client meant."""
-    query = serializer_class(data=request.query_params)
-    empty = {name: [str(s.EMPTY_VALUE)] for name, _ in query.fields.items() if "" in request.query_params.getlist(name)}
+    kept: dict[type[serializers.Serializer], serializers.Serializer] | None = getattr(
+        _QUERY_SERIALIZERS, "by_class", None
+    )
+    if kept is None:
+        kept = _QUERY_SERIALIZERS.by_class = {}
+    query = kept.get(serializer_class)
+    if query is None:
+        query = kept[serializer_class] = serializer_class()
+    params = request.query_params
+    fields = query.fields
+    empty = {name: [str(s.EMPTY_VALUE)] for name, values in params.lists() if name in fields and "" in values}
     if empty:
         raise serializers.ValidationError(empty)
-    query.is_valid(raise_exception=True)
-    return dict(query.validated_data)
+    return dict(query.run_validation(params))
 
 
 class NearestView(APIView):
@@ -118,21 +133,21 @@ class NearestView(APIView):
             place, alternatives = gazetteer.place_resolve(q=data["place"])
             if place is None:
                 raise serializers.ValidationError({"place": [str(s.UNKNOWN_PLACE).format(q=data["place"])]})
-            origin = Point(place.point.x, place.point.y, srid=4326)
+            lon, lat = place.point.x, place.point.y
         else:
-            origin = Point(data["lon"], data["lat"], srid=4326)
+            lon, lat = data["lon"], data["lat"]
 
         max_m = data["max_km"] * 1000 if data.get("max_km") else None
         # The results, remote help and centres come serialised from PostgreSQL
         # (orgs/nearest.py says why); NearestResponseSerializer documents them.
         answer = nearest.nearest_answer(
-            origin=origin, filters=filters, k=data["k"], max_m=max_m, area_place_id=place.pk if place else None
+            lon=lon, lat=lat, filters=filters, k=data["k"], max_m=max_m, area_place_id=place.pk if place else None
         )
         # OriginSerializer's fields, by hand: instantiating the serializer (it
         # deep-copies its fields) cost more than the rest of this view.
         head = {
-            "lat": origin.y,
-            "lon": origin.x,
+            "lat": lat,
+            "lon": lon,
             "place": s.PlaceSerializer(place).data if place else None,
             "alternatives": s.PlaceSerializer(alternatives, many=True).data if alternatives else [],
         }
