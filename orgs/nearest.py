@@ -17,11 +17,12 @@ same data, protected locations included. Change a public field in both.
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from django.contrib.gis.geos import Point
+import psycopg._queries as psycopg_queries
 from django.db import connections, router
 from django.utils import timezone
 
@@ -34,11 +35,20 @@ from orgs.selectors import (
     first_limit,
     nearest_candidates_sql,
     nearest_is_complete,
-    open_now_sql,
+    open_now_value_sql,
     remote_candidates_sql,
 )
 
 REMOTE_LIMIT = 20
+
+# psycopg parses a statement's %(name)s placeholders again on every call unless
+# the text is at most MAX_CACHED_STATEMENT_LENGTH long (4 kB by default, to keep
+# generated one-off queries out of its cache). This statement is about 9 kB and
+# comes in a handful of shapes, so the parse, a third of the Python time of the
+# search itself, is cached by raising that limit. It is a private setting of
+# psycopg; tests/test_nearest_json.py fails if an upgrade drops it.
+STATEMENT_CACHE_LENGTH = 32_768
+psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, STATEMENT_CACHE_LENGTH)
 
 
 # Arrays are built as to_json(ARRAY(SELECT ... ORDER BY ...)) rather than
@@ -97,8 +107,7 @@ _STEP = PROTECTED_DISTANCE_STEP_M
 PUBLIC_DISTANCE = f"""CASE WHEN l.visibility = 'exact' THEN round(top.d)::bigint
     ELSE greatest({_STEP}, round(top.d / {_STEP}) * {_STEP})::bigint END"""
 
-OPEN_NOW = f"""CASE WHEN NOT EXISTS (SELECT 1 FROM orgs_openinghours h0 WHERE h0.location_id = l.id) THEN NULL
-    ELSE {open_now_sql(location_id="l.id", timezone="l.timezone")} END"""  # noqa: S608 - constants
+OPEN_NOW = open_now_value_sql(location_id="l.id", timezone="l.timezone")
 
 # The gazetteer town the origin lies in (the one given, or the nearest): its
 # country, region and city decide which service areas cover the origin.
@@ -174,9 +183,20 @@ class NearestAnswer:
     centres: str
 
 
+# EWKB of a WGS84 point: little-endian, type 1 (point) with the SRID flag,
+# SRID 4326, then x (longitude) and y (latitude). Packed here because building
+# a GEOS Point for it took a dozen C calls per search.
+_EWKB_POINT = struct.Struct("<BIIdd")
+
+
+def ewkb_point(lon: float, lat: float) -> bytes:
+    return _EWKB_POINT.pack(1, 0x20000001, 4326, lon, lat)
+
+
 def nearest_answer(
     *,
-    origin: Point,
+    lon: float,
+    lat: float,
     filters: SearchFilters,
     k: int = 10,
     max_m: float | None = None,
@@ -199,13 +219,16 @@ def nearest_answer(
     # one. wrap_database_errors turns psycopg's errors into Django's, which
     # api/errors.py answers with a 503 when the database is down.
     with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cur:
-        return answer(cur, origin=origin, filters=filters, k=k, max_m=max_m, area_place_id=area_place_id, prepare=True)
+        return answer(
+            cur, lon=lon, lat=lat, filters=filters, k=k, max_m=max_m, area_place_id=area_place_id, prepare=True
+        )
 
 
 def answer(
     cur: Any,
     *,
-    origin: Point,
+    lon: float,
+    lat: float,
     filters: SearchFilters,
     k: int,
     max_m: float | None,
@@ -218,7 +241,7 @@ def answer(
     limit = first_limit(k)
     while True:
         params: dict[str, Any] = {
-            "origin": bytes(origin.ewkb),
+            "origin": ewkb_point(lon, lat),
             "limit": limit,
             "k": k,
             "area_place": area_place_id,

@@ -112,22 +112,38 @@ def row_conditions(filters: SearchFilters, params: dict[str, Any]) -> list[str]:
 
 # Whether a location is open at %(now)s in its own time zone. An interval whose
 # closing time is not after its opening time runs past midnight into the next day.
-def open_now_sql(*, location_id: str = "e.location_id", timezone: str = "e.timezone") -> str:
-    """The SQL condition, for a row whose location id and time zone are these columns."""
-    return f"""
-EXISTS (
-    SELECT 1 FROM orgs_openinghours h
-    CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE {timezone}) AS t) local
-    WHERE h.location_id = {location_id} AND (
+# Whether the opening-hours row ``h`` covers the local time ``local.t``: the
+# row's own weekday, or the day before for hours that run past midnight.
+_OPEN_ROW = """(
         (h.weekday = EXTRACT(ISODOW FROM local.t)::int - 1
          AND local.t::time >= h.opens
          AND (h.closes > h.opens AND local.t::time < h.closes OR h.closes <= h.opens))
      OR (h.closes <= h.opens
          AND h.weekday = (EXTRACT(ISODOW FROM local.t)::int + 5) %% 7
          AND local.t::time < h.closes)
-    )
+    )"""
+
+
+def _hours_rows(location_id: str, timezone: str) -> str:
+    return f"""FROM orgs_openinghours h
+    CROSS JOIN LATERAL (SELECT (%(now)s::timestamptz AT TIME ZONE {timezone}) AS t) local
+    WHERE h.location_id = {location_id}"""
+
+
+def open_now_sql(*, location_id: str = "e.location_id", timezone: str = "e.timezone") -> str:
+    """The SQL condition, for a row whose location id and time zone are these columns."""
+    return f"""
+EXISTS (
+    SELECT 1 {_hours_rows(location_id, timezone)} AND {_OPEN_ROW}
 )
-"""  # noqa: S608 - column names from the code; values are bound parameters
+"""
+
+
+def open_now_value_sql(*, location_id: str, timezone: str) -> str:
+    """true or false, or NULL for a location with no opening hours (unknown),
+    in one scan of its hours."""
+    return f"""(SELECT CASE WHEN count(*) = 0 THEN NULL ELSE coalesce(bool_or({_OPEN_ROW}), false) END
+    {_hours_rows(location_id, timezone)})"""
 
 
 OPEN_NOW_SQL = open_now_sql()

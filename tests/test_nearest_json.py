@@ -252,3 +252,26 @@ def test_protected_points_stay_hidden_in_the_sql_answer(api: Any) -> None:
     assert result["location"]["address"] == ""
     assert result["distance_m"] % 1000 == 0
     assert "28.4" not in text and "Тайная" not in text
+
+
+def test_the_statement_parse_stays_cached() -> None:
+    """psycopg re-parses a statement longer than its cache limit on every call;
+    orgs.nearest raises the limit above the statement's length. If a psycopg
+    upgrade renames or drops that private setting, this fails."""
+    import psycopg._queries as psycopg_queries
+
+    from orgs import nearest
+
+    every_filter = selectors.SearchFilters(
+        facets=(1, 2), target_ids=(3,), formats=("online",), free=True, open_now=True, languages=("ru",)
+    )
+    params = {"origin": nearest.ewkb_point(28.3, 57.8), "limit": 40, "k": 10, "area_place": None, "now": NOW}
+    statement = nearest._statement(filters=every_filter, params=params, max_m=1000.0)
+    assert "MAX_CACHED_STATEMENT_LENGTH" in psycopg_queries.__dict__
+    assert len(statement.encode()) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+
+
+def test_the_origin_point_bytes_are_postgis_ewkb() -> None:
+    from orgs import nearest
+
+    assert nearest.ewkb_point(177.51, -64.73) == bytes(Point(177.51, -64.73, srid=4326).ewkb)
