@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pytest
 from django.contrib.gis.geos import Point
@@ -237,6 +238,11 @@ def test_targets_pass_and_fail_on_the_numbers() -> None:
         return target.passed
 
     assert not passed("of (a)'s throughput")  # 40%
+    (share,) = [t for t in found if "of (a)'s throughput" in t.name]
+    assert "(e)" not in share.measured  # no floor measured
+    results[1_000_000]["none"][report.FLOOR] = st(1.0, 450)
+    (share,) = [t for t in report.targets(results, viewport) if "of (a)'s throughput" in t.name]
+    assert "(e), reaches 45.0%" in share.measured
     assert not passed("<= 25 ms")  # 30 ms
     assert passed("common (p95 of d)")
     assert not passed("p95 of (d) grows")  # 3x
@@ -245,3 +251,11 @@ def test_targets_pass_and_fail_on_the_numbers() -> None:
     assert passed("viewport response")
     text = "\n".join(report.targets_table(report.targets(results, viewport)))
     assert "FAIL" in text and "PASS" in text
+
+
+@pytest.mark.django_db
+def test_the_floor_path_is_a_json_404_without_a_query(client: Any, django_assert_num_queries: Any) -> None:
+    with django_assert_num_queries(0):
+        response = client.get(runners.FLOOR_PATH, HTTP_ACCEPT="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"

@@ -11,6 +11,9 @@ client threads (each with its own connection, as separate users would).
 (c) ``bbox_haversine_nearest``: a lat/lon box on a btree index, widened until
     it holds k rows, ranked by the haversine formula (how simpler directories do it).
 (d) the HTTP API (``/api/v1/nearest``) under gunicorn, with keep-alive clients.
+(e) the same server answering an unknown /api/ path (a JSON 404, no query):
+    what the HTTP server, Django's middleware and URL routing cost alone, the
+    most any endpoint of this stack can reach on the machine.
 
 The query functions take any DB-API cursor (psycopg's or Django's), so the
 tests run them inside the test database's transaction.
@@ -124,7 +127,8 @@ def full_answer(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[st
 
     found = nearest.answer(
         cur,
-        origin=Point(origin[1], origin[0], srid=4326),
+        lon=origin[1],
+        lat=origin[0],
         filters=SearchFilters(facets=(facet,) if facet else ()),
         k=k,
         max_m=None,
@@ -336,8 +340,9 @@ def psycopg_worker(
     return make
 
 
-def http_worker(host: str, port: int) -> Callable[[], tuple[Worker, Callable[[], None]]]:
-    """A worker factory: one keep-alive HTTP connection per client; a job is a path."""
+def http_worker(host: str, port: int, *, status: int = 200) -> Callable[[], tuple[Worker, Callable[[], None]]]:
+    """A worker factory: one keep-alive HTTP connection per client; a job is a
+    path, and any answer but ``status`` counts as an error."""
 
     def make() -> tuple[Worker, Callable[[], None]]:
         conn = http.client.HTTPConnection(host, port, timeout=60)
@@ -346,7 +351,7 @@ def http_worker(host: str, port: int) -> Callable[[], tuple[Worker, Callable[[],
             conn.request("GET", path, headers={"Accept": "application/json"})
             response = conn.getresponse()
             body = response.read()
-            if response.status != 200:
+            if response.status != status:
                 raise RuntimeError(f"HTTP {response.status} for {path}: {body[:200]!r}")
             return len(body)
 
@@ -360,6 +365,11 @@ def nearest_path(origin: Origin, category: str | None, k: int = 10) -> str:
     if category:
         params["category"] = category
     return "/api/v1/nearest?" + urlencode(params)
+
+
+# An /api/ path no endpoint matches: a JSON 404 through the whole middleware
+# stack, with no database query.
+FLOOR_PATH = "/api/v1/no-such-endpoint"
 
 
 # Viewports: a 1000 x 600 pixel map (256-pixel tiles) at each zoom, centred near towns.

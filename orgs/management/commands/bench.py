@@ -5,7 +5,8 @@ created and migrated when missing, the data generated once and reused), then
 nearest search with no category, a common one and a rare one, four ways: (a)
 the selector's SQL through psycopg, (b) a naive ORDER BY ST_Distance, (c) a
 bounding box plus haversine, (d) the HTTP API under gunicorn with concurrent
-keep-alive clients. The viewport endpoint is timed at several zooms on the
+keep-alive clients, and (e) the same server answering a 404 (the stack's own
+ceiling). The viewport endpoint is timed at several zooms on the
 largest size. Prints the tables and PASS/FAIL per target of issue #3 and saves
 them as Markdown in bench-results/.
 """
@@ -133,6 +134,16 @@ class Command(BaseCommand):
                     )
                     results[size][flt][report.HTTP] = st
                     self._line(size, flt, report.HTTP, st)
+                st = runners.run_load(
+                    name="floor",
+                    make_worker=runners.http_worker(host, port, status=404),
+                    jobs=[runners.FLOOR_PATH],
+                    clients=clients,
+                    duration=duration,
+                    warmup=min(2.0, duration / 2),
+                )
+                results[size]["none"][report.FLOOR] = st
+                self._line(size, "none", report.FLOOR, st)
                 if largest:
                     viewport = self._viewport(host=host, port=port, centres=centres, clients=clients, duration=duration)
 
