@@ -687,6 +687,18 @@ class _Importer:
             self._owners[obj.organisation_id] = obj.organisation
         return self._owners[obj.organisation_id]
 
+    def owner_for(self, row: Row, current: m.Location | m.Service | None, what: str) -> m.Organisation | None:
+        """The organisation a location or service row belongs to: the one it
+        names, or, when it names none, the one it already has in the directory.
+        None (with the row's error recorded) when that organisation is unknown
+        or the row would move the object to another organisation."""
+        ref = row.data.get("organization_id")
+        org = self.resolve_org(row, str(ref or "")) if ref or current is None else self.owner(current)
+        if org is not None and current is not None and current.organisation_id != org.pk:
+            self.error(row, f"this {what} belongs to another organisation in the directory")
+            return None
+        return org
+
     def _db_orgs(self) -> dict[str, m.Organisation]:
         if not hasattr(self, "_db_org_cache"):
             refs = {str(r.data.get("organization_id")) for e in ("location", "service") for r in self.valid(e)}
@@ -711,15 +723,8 @@ class _Importer:
                 self.skip(row, "a postal address is not a place where help is given; skipped")
                 continue
             current = existing.get(row.id)
-            org = (
-                self.resolve_org(row, str(d.get("organization_id", "")))
-                if d.get("organization_id") or current is None
-                else self.owner(current)
-            )
+            org = self.owner_for(row, current, "location")
             if org is None:
-                continue
-            if current is not None and current.organisation_id != org.pk:
-                self.error(row, "this location belongs to another organisation in the directory")
                 continue
             address = _pick_address(addresses.get(row.id, []))
             update: dict[str, Any] = {}
@@ -947,15 +952,8 @@ class _Importer:
                 self.skip(row, f"status {d['status']!r}: only active services are listed; skipped")
                 continue
             current = existing.get(row.id)
-            org = (
-                self.resolve_org(row, str(d.get("organization_id", "")))
-                if d.get("organization_id") or current is None
-                else self.owner(current)
-            )
+            org = self.owner_for(row, current, "service")
             if org is None:
-                continue
-            if current is not None and current.organisation_id != org.pk:
-                self.error(row, "this service belongs to another organisation in the directory")
                 continue
             update: dict[str, Any] = {"name": str(d["name"]).strip()}
             for key, name in (
