@@ -12,27 +12,21 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core import signing
-from django.test import Client
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from orgs import models as m
 from orgs import services
 from tests import factories as f
+from tests import people
 
 pytestmark = pytest.mark.django_db
 
 V1 = "/api/v1"
-PASSWORD = "a-long-password-1"
-
-
-def _user(name: str) -> User:
-    return User.objects.create_user(f"{name}@example.org", f"{name}@example.org", PASSWORD)
 
 
 @pytest.fixture
 def owner() -> User:
-    return _user("owner")
+    return people.user("owner")
 
 
 @pytest.fixture
@@ -40,20 +34,6 @@ def org(owner: User) -> m.Organisation:
     org = f.OrganisationFactory(slug="org", name="АНО «Дом»")
     m.OrganisationAccess.objects.create(organisation=org, user=owner, role=m.AccessRole.OWNER)
     return org
-
-
-def _api(user: User | None = None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def _client(user: User | None = None) -> Client:
-    client = Client(headers={"accept-language": "en"})
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _page(response: Any) -> str:
@@ -67,7 +47,7 @@ def _token(body: str) -> str:
 
 
 def _invite(owner: User, email: str = "vera@example.org") -> str:
-    response = _api(owner).post(f"{V1}/partner/organisations/org/invitations", {"email": email}, format="json")
+    response = people.api_as(owner).post(f"{V1}/partner/organisations/org/invitations", {"email": email}, format="json")
     assert response.status_code == 201, response.json()
     invitation = m.OrganisationInvitation.objects.get(pk=response.json()["id"])
     return services.invitation_token(invitation)
@@ -77,7 +57,7 @@ def _invite(owner: User, email: str = "vera@example.org") -> str:
 
 
 def test_an_invited_person_accepts_and_edits_but_cannot_invite_or_remove(owner, org, api, mailoutbox) -> None:
-    response = _api(owner).post(
+    response = people.api_as(owner).post(
         f"{V1}/partner/organisations/org/invitations", {"email": " Vera@Example.org "}, format="json"
     )
     assert response.status_code == 201, response.json()
@@ -88,29 +68,33 @@ def test_an_invited_person_accepts_and_edits_but_cannot_invite_or_remove(owner, 
     assert "АНО «Дом»" in body and "/partner/invitation/?token=" in body and "14 days" in body
     token = _token(body)
     # The owner sees it waiting.
-    listed = _api(owner).get(f"{V1}/partner/organisations/org/editors").json()
+    listed = people.api_as(owner).get(f"{V1}/partner/organisations/org/editors").json()
     assert [i["email"] for i in listed["invitations"]] == ["vera@example.org"]
     assert [(e["email"], e["role"]) for e in listed["editors"]] == [("owner@example.org", "owner")]
 
-    vera = _user("vera")
-    accepted = _api(vera).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
+    vera = people.user("vera")
+    accepted = people.api_as(vera).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
     assert accepted.status_code == 200, accepted.json()
     assert accepted.json() == {"organisation": "org", "role": "editor"}
     access = m.OrganisationAccess.objects.get(organisation=org, user=vera)
     assert access.role == m.AccessRole.EDITOR and access.invited_by == owner
     # Single use.
-    again = _api(vera).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
+    again = people.api_as(vera).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
     assert again.status_code == 400 and again.json() == {"token": [str(services.INVITATION_INVALID)]}
 
     # The editor edits the listing...
-    edited = _api(vera).patch(f"{V1}/partner/organisations/org", {"description": "От редактора"}, format="json")
+    edited = people.api_as(vera).patch(
+        f"{V1}/partner/organisations/org", {"description": "От редактора"}, format="json"
+    )
     assert edited.status_code == 200
     # ...but neither invites, nor lists, nor removes anyone.
-    invite = _api(vera).post(f"{V1}/partner/organisations/org/invitations", {"email": "x@example.org"}, format="json")
+    invite = people.api_as(vera).post(
+        f"{V1}/partner/organisations/org/invitations", {"email": "x@example.org"}, format="json"
+    )
     assert invite.status_code == 403
-    assert _api(vera).get(f"{V1}/partner/organisations/org/editors").status_code == 403
+    assert people.api_as(vera).get(f"{V1}/partner/organisations/org/editors").status_code == 403
     owner_access = m.OrganisationAccess.objects.get(user=owner)
-    assert _api(vera).delete(f"{V1}/partner/organisations/org/editors/{owner_access.pk}").status_code == 403
+    assert people.api_as(vera).delete(f"{V1}/partner/organisations/org/editors/{owner_access.pk}").status_code == 403
     assert m.OrganisationAccess.objects.filter(organisation=org).count() == 2
     assert m.OrganisationInvitation.objects.count() == 1
 
@@ -121,32 +105,37 @@ def test_an_invited_person_accepts_and_edits_but_cannot_invite_or_remove(owner, 
 
 def test_an_owner_removes_an_editor_and_the_old_link_does_not_bring_them_back(owner, org) -> None:
     token = _invite(owner)
-    vera = _user("vera")
-    _api(vera).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
+    vera = people.user("vera")
+    people.api_as(vera).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
     access = m.OrganisationAccess.objects.get(user=vera)
     # An owner is not removed here; an editor is.
     owner_access = m.OrganisationAccess.objects.get(user=owner)
-    refused = _api(owner).delete(f"{V1}/partner/organisations/org/editors/{owner_access.pk}")
+    refused = people.api_as(owner).delete(f"{V1}/partner/organisations/org/editors/{owner_access.pk}")
     assert refused.status_code == 400 and refused.json() == {"editor": [str(services.ONLY_EDITORS_REMOVED)]}
-    assert _api(owner).delete(f"{V1}/partner/organisations/org/editors/{access.pk}").status_code == 204
+    assert people.api_as(owner).delete(f"{V1}/partner/organisations/org/editors/{access.pk}").status_code == 204
     assert not m.OrganisationAccess.objects.filter(user=vera).exists()
-    back = _api(vera).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
+    back = people.api_as(vera).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
     assert back.status_code == 400
     assert not m.OrganisationAccess.objects.filter(user=vera).exists()
-    assert _api(vera).patch(f"{V1}/partner/organisations/org", {"description": "x"}, format="json").status_code == 403
+    assert (
+        people.api_as(vera).patch(f"{V1}/partner/organisations/org", {"description": "x"}, format="json").status_code
+        == 403
+    )
 
 
 def test_an_editor_may_leave(owner, org) -> None:
-    _api(_user("vera")).post(f"{V1}/partner/invitations/accept", {"token": _invite(owner)}, format="json")
+    people.api_as(people.user("vera")).post(
+        f"{V1}/partner/invitations/accept", {"token": _invite(owner)}, format="json"
+    )
     vera = User.objects.get(username="vera@example.org")
     access = m.OrganisationAccess.objects.get(user=vera)
-    assert _api(vera).delete(f"{V1}/partner/organisations/org/editors/{access.pk}").status_code == 204
+    assert people.api_as(vera).delete(f"{V1}/partner/organisations/org/editors/{access.pk}").status_code == 204
     assert not m.OrganisationAccess.objects.filter(user=vera).exists()
 
 
 def test_forged_expired_withdrawn_and_misaddressed_invitations_are_refused(owner, org, monkeypatch) -> None:
-    vera = _user("vera")
-    client = _api(vera)
+    vera = people.user("vera")
+    client = people.api_as(vera)
     token = _invite(owner)
     invitation = m.OrganisationInvitation.objects.get()
     invalid = {"token": [str(services.INVITATION_INVALID)]}
@@ -167,19 +156,21 @@ def test_forged_expired_withdrawn_and_misaddressed_invitations_are_refused(owner
     assert client.post(f"{V1}/partner/invitations/accept", {"token": token}, format="json").json() == invalid
     m.OrganisationInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() + dt.timedelta(1))
     # Sent to another address: refused for this account.
-    other = _api(_user("someone")).post(f"{V1}/partner/invitations/accept", {"token": token}, format="json")
+    other = people.api_as(people.user("someone")).post(
+        f"{V1}/partner/invitations/accept", {"token": token}, format="json"
+    )
     assert other.status_code == 403 and other.json()["detail"] == str(services.INVITATION_OTHER_ADDRESS)
     # Withdrawn by the owner.
-    withdrawn = _api(owner).delete(f"{V1}/partner/organisations/org/invitations/{invitation.pk}")
+    withdrawn = people.api_as(owner).delete(f"{V1}/partner/organisations/org/invitations/{invitation.pk}")
     assert withdrawn.status_code == 204
     assert client.post(f"{V1}/partner/invitations/accept", {"token": token}, format="json").json() == invalid
     assert not m.OrganisationAccess.objects.filter(user=vera).exists()
     # Signed out: not accepted.
-    assert _api().post(f"{V1}/partner/invitations/accept", {"token": token}, format="json").status_code == 403
+    assert people.api_as().post(f"{V1}/partner/invitations/accept", {"token": token}, format="json").status_code == 403
 
 
 def test_bad_invitations_are_400s_naming_the_email(owner, org, mailoutbox) -> None:
-    client = _api(owner)
+    client = people.api_as(owner)
     url = f"{V1}/partner/organisations/org/invitations"
     assert "email" in client.post(url, {"email": "not-an-address"}, format="json").json()
     own = client.post(url, {"email": "OWNER@example.org"}, format="json")
@@ -199,7 +190,7 @@ def test_bad_invitations_are_400s_naming_the_email(owner, org, mailoutbox) -> No
 
 
 def test_invite_sign_up_accept_and_edit_through_the_pages(owner, org, mailoutbox) -> None:
-    client = _client(owner)
+    client = people.pages_as(owner)
     manage = _page(client.get("/partner/o/org/"))
     assert 'href="/partner/o/org/editors/"' in manage
     bad = client.post("/partner/o/org/editors/", {"email": "vera@"})
@@ -211,13 +202,17 @@ def test_invite_sign_up_accept_and_edit_through_the_pages(owner, org, mailoutbox
     link = re.sub(r"^https?://[^/]+", "", re.search(r"https?://\S+", mailoutbox[-1].body).group(0))  # type: ignore[union-attr]
 
     # Vera has no account: the link says how to sign in, and keeps itself as the next page.
-    vera = _client()
+    vera = people.pages_as()
     invited = _page(vera.get(link))
     assert "АНО «Дом»" in invited and "/accounts/login/?next=" in invited and "vera@example.org" not in invited
-    vera.post("/accounts/signup/", {"email": "vera@example.org", "password1": PASSWORD, "password2": PASSWORD})
+    vera.post(
+        "/accounts/signup/", {"email": "vera@example.org", "password1": people.PASSWORD, "password2": people.PASSWORD}
+    )
     activation = re.search(r"https?://\S+", mailoutbox[-1].body).group(0)  # type: ignore[union-attr]
     vera.get(re.sub(r"^https?://[^/]+", "", activation))
-    signed_in = vera.post(f"/accounts/login/?next={link}", {"username": "vera@example.org", "password": PASSWORD})
+    signed_in = vera.post(
+        f"/accounts/login/?next={link}", {"username": "vera@example.org", "password": people.PASSWORD}
+    )
     assert signed_in.status_code == 302
     page = _page(vera.get(link))
     assert "Accept: become an editor" in page
@@ -235,19 +230,19 @@ def test_invite_sign_up_accept_and_edit_through_the_pages(owner, org, mailoutbox
 
 
 def test_owner_removes_an_editor_and_withdraws_an_invitation_on_the_page(owner, org) -> None:
-    vera = _user("vera")
-    _api(vera).post(f"{V1}/partner/invitations/accept", {"token": _invite(owner)}, format="json")
+    vera = people.user("vera")
+    people.api_as(vera).post(f"{V1}/partner/invitations/accept", {"token": _invite(owner)}, format="json")
     _invite(owner, "pavel@example.org")
     access = m.OrganisationAccess.objects.get(user=vera)
     invitation = m.OrganisationInvitation.objects.get(email="pavel@example.org")
-    client = _client(owner)
+    client = people.pages_as(owner)
     page = _page(client.get("/partner/o/org/editors/"))
     assert "vera@example.org" in page and "pavel@example.org" in page
     # An editor cannot remove another (the page is refused; so is the button's POST).
-    leo = _user("leo")
+    leo = people.user("leo")
     m.OrganisationAccess.objects.create(organisation=org, user=leo, role="editor", invited_by=owner)
-    assert _client(leo).post(f"/partner/o/org/editors/{access.pk}/remove/").status_code == 403
-    assert _client(leo).post(f"/partner/o/org/invitations/{invitation.pk}/withdraw/").status_code == 403
+    assert people.pages_as(leo).post(f"/partner/o/org/editors/{access.pk}/remove/").status_code == 403
+    assert people.pages_as(leo).post(f"/partner/o/org/invitations/{invitation.pk}/withdraw/").status_code == 403
     assert client.post(f"/partner/o/org/editors/{access.pk}/remove/").status_code == 302
     assert client.post(f"/partner/o/org/invitations/{invitation.pk}/withdraw/").status_code == 302
     page = _page(client.get("/partner/o/org/editors/"))
@@ -257,7 +252,7 @@ def test_owner_removes_an_editor_and_withdraws_an_invitation_on_the_page(owner, 
     invitation.refresh_from_db()
     assert invitation.status == m.EditorInvitationStatus.REVOKED
     # An editor leaves from the organisation's page.
-    leo_client = _client(leo)
+    leo_client = people.pages_as(leo)
     leo_access = m.OrganisationAccess.objects.get(user=leo)
     assert "Stop editing this listing" in _page(leo_client.get("/partner/o/org/"))
     left = leo_client.post(f"/partner/o/org/editors/{leo_access.pk}/remove/")
@@ -266,6 +261,6 @@ def test_owner_removes_an_editor_and_withdraws_an_invitation_on_the_page(owner, 
 
 
 def test_a_forged_link_page_says_so(owner, org) -> None:
-    response = _client(_user("vera")).get("/partner/invitation/?token=forged")
+    response = people.pages_as(people.user("vera")).get("/partner/invitation/?token=forged")
     assert response.status_code == 400 and str(services.INVITATION_INVALID) in _page(response)
     assert "АНО «Дом»" not in _page(response)

@@ -7,43 +7,28 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.test import Client
-from rest_framework.test import APIClient
+from django.contrib.auth.models import User
 
 from orgs import models as m
 from orgs import services
-from orgs.permissions import MODERATORS_GROUP
 from tests import factories as f
+from tests import people
 
 pytestmark = pytest.mark.django_db
 
 V1 = "/api/v1"
-PASSWORD = "a-long-password-1"
 KZ = {"scheme": "KZ-BIN", "identifier": "123456789012", "country": "KZ"}
 UA = {"scheme": "UA-EDR", "identifier": "12345678", "country": "UA"}
 
 
-def _user(name: str) -> User:
-    return User.objects.create_user(f"{name}@example.org", f"{name}@example.org", PASSWORD)
-
-
 @pytest.fixture
 def owner() -> User:
-    return _user("owner")
+    return people.user("owner")
 
 
 @pytest.fixture
 def moderator() -> User:
-    user = _user("moder")
-    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
-    return user
-
-
-def _api(user: User) -> APIClient:
-    client = APIClient()
-    client.force_login(user)
-    return client
+    return people.moderator()
 
 
 def _owned(user: User, **kwargs: Any) -> m.Organisation:
@@ -61,7 +46,7 @@ def _numbers(org: m.Organisation) -> list[tuple[str, str, str]]:
 def test_a_published_listing_s_identifiers_wait_for_approval_with_old_and_new(owner, moderator) -> None:
     org = _owned(owner)
     m.OrganisationIdentifier.objects.create(organisation=org, **UA)
-    client = _api(owner)
+    client = people.api_as(owner)
     response = client.patch(
         f"{V1}/partner/organisations/org",
         {"description": "Новое описание", "identifiers": [{**KZ, "scheme": " kz-bin "}]},
@@ -75,10 +60,12 @@ def test_a_published_listing_s_identifiers_wait_for_approval_with_old_and_new(ow
     assert org.description == "Новое описание"  # live at once
     assert _numbers(org) == [("UA-EDR", "12345678", "UA")]  # waits
     assert client.get(f"{V1}/partner/organisations/org/identifiers").json() == {"identifiers": [UA]}
-    queue = _api(moderator).get(f"{V1}/moderation/queue").json()
+    queue = people.api_as(moderator).get(f"{V1}/moderation/queue").json()
     assert queue["change_requests"][0]["changes"]["identifiers"]["new"] == [KZ]
     cr = m.ChangeRequest.objects.get()
-    approved = _api(moderator).post(f"{V1}/moderation/change-requests/{cr.pk}", {"approve": True}, format="json")
+    approved = people.api_as(moderator).post(
+        f"{V1}/moderation/change-requests/{cr.pk}", {"approve": True}, format="json"
+    )
     assert approved.status_code == 200
     assert _numbers(org) == [("KZ-BIN", "123456789012", "KZ")]
 
@@ -86,10 +73,10 @@ def test_a_published_listing_s_identifiers_wait_for_approval_with_old_and_new(ow
 def test_a_rejected_identifier_change_changes_nothing(owner, moderator) -> None:
     org = _owned(owner)
     m.OrganisationIdentifier.objects.create(organisation=org, **UA)
-    _api(owner).put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": []}, format="json")
+    people.api_as(owner).put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": []}, format="json")
     cr = m.ChangeRequest.objects.get()
     assert cr.changes == {"identifiers": {"old": [UA], "new": []}}
-    decided = _api(moderator).post(
+    decided = people.api_as(moderator).post(
         f"{V1}/moderation/change-requests/{cr.pk}", {"approve": False, "reason": "Номер верный"}, format="json"
     )
     assert decided.status_code == 200
@@ -98,7 +85,7 @@ def test_a_rejected_identifier_change_changes_nothing(owner, moderator) -> None:
 
 def test_before_publication_and_by_a_moderator_identifiers_change_at_once(owner, moderator) -> None:
     org = _owned(owner, status="pending")
-    client = _api(owner)
+    client = people.api_as(owner)
     response = client.put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": [KZ, UA]}, format="json")
     assert response.status_code == 200 and response.json()["applied"] is True
     assert _numbers(org) == [("KZ-BIN", "123456789012", "KZ"), ("UA-EDR", "12345678", "UA")]
@@ -107,7 +94,9 @@ def test_before_publication_and_by_a_moderator_identifiers_change_at_once(owner,
     assert again.json() == {"applied": True, "change_request": None}
     org.status = m.PublicationStatus.PUBLISHED
     org.save()
-    response = _api(moderator).put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": [UA]}, format="json")
+    response = people.api_as(moderator).put(
+        f"{V1}/partner/organisations/org/identifiers", {"identifiers": [UA]}, format="json"
+    )
     assert response.json()["applied"] is True
     assert _numbers(org) == [("UA-EDR", "12345678", "UA")]
     assert not m.ChangeRequest.objects.exists()
@@ -118,7 +107,7 @@ def test_an_identifier_another_listing_holds_is_a_400_and_nothing_is_saved(owner
     org = _owned(owner, status=status, description="Старое")
     holder = f.OrganisationFactory(ogrn="1027700132195")
     m.OrganisationIdentifier.objects.create(organisation=holder, **KZ)
-    client = _api(owner)
+    client = people.api_as(owner)
     response = client.patch(
         f"{V1}/partner/organisations/org",
         {"description": "Новое", "identifiers": [UA, {**KZ, "identifier": " 123456789012 ", "country": ""}]},
@@ -143,10 +132,12 @@ def test_an_identifier_another_listing_holds_is_a_400_and_nothing_is_saved(owner
 
 def test_an_identifier_taken_while_waiting_is_refused_at_approval(owner, moderator) -> None:
     org = _owned(owner)
-    _api(owner).put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": [KZ]}, format="json")
+    people.api_as(owner).put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": [KZ]}, format="json")
     cr = m.ChangeRequest.objects.get()
     m.OrganisationIdentifier.objects.create(organisation=f.OrganisationFactory(), **KZ)
-    response = _api(moderator).post(f"{V1}/moderation/change-requests/{cr.pk}", {"approve": True}, format="json")
+    response = people.api_as(moderator).post(
+        f"{V1}/moderation/change-requests/{cr.pk}", {"approve": True}, format="json"
+    )
     assert response.status_code == 400
     assert response.json() == {"identifiers.0.identifier": [str(services.DUPLICATE_IDENTIFIER)]}
     cr.refresh_from_db()
@@ -182,8 +173,7 @@ def _edit_form(org: m.Organisation, rows: list[dict[str, str]], **extra: str) ->
 def test_the_edit_page_shows_and_changes_every_registry_number(owner, moderator) -> None:
     org = _owned(owner, ogrn="1027700132195", inn="7707083893")
     m.OrganisationIdentifier.objects.create(organisation=org, **UA)
-    client = Client(headers={"accept-language": "en"})
-    client.force_login(owner)
+    client = people.pages_as(owner)
     page = _page(client.get("/partner/o/org/edit/"))
     assert 'value="1027700132195"' in page and 'value="7707083893"' in page
     assert 'name="ident-0-scheme"' in page and 'value="UA-EDR"' in page and 'value="12345678"' in page
@@ -198,8 +188,7 @@ def test_the_edit_page_shows_and_changes_every_registry_number(owner, moderator)
     assert cr.changes == {"identifiers": {"old": [UA], "new": [KZ]}}
     manage = _page(client.get("/partner/o/org/"))
     assert "Waiting for approval" in manage and "KZ-BIN 123456789012 (KZ)" in manage
-    moderator_client = Client(headers={"accept-language": "en"})
-    moderator_client.force_login(moderator)
+    moderator_client = people.pages_as(moderator)
     queue = _page(moderator_client.get("/partner/moderation/"))
     assert '<td class="old">UA-EDR 12345678 (UA)</td>' in queue
     assert '<td class="new">KZ-BIN 123456789012 (KZ)</td>' in queue
@@ -209,8 +198,7 @@ def test_the_edit_page_shows_and_changes_every_registry_number(owner, moderator)
 def test_a_taken_number_is_shown_beside_it_and_keeps_what_was_typed(owner) -> None:
     org = _owned(owner, status="pending")
     m.OrganisationIdentifier.objects.create(organisation=f.OrganisationFactory(), **KZ)
-    client = Client(headers={"accept-language": "en"})
-    client.force_login(owner)
+    client = people.pages_as(owner)
     response = client.post("/partner/o/org/edit/", _edit_form(org, [UA, KZ], **{"org-description": "Новое"}))
     page = _page(response)
     assert response.status_code == 400

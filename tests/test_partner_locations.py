@@ -9,20 +9,17 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
-from django.test import Client
-from rest_framework.test import APIClient
 
 from orgs import models as m
 from orgs import services
-from orgs.permissions import MODERATORS_GROUP
 from tests import factories as f
+from tests import people
 
 pytestmark = pytest.mark.django_db
 
 V1 = "/api/v1"
-PASSWORD = "a-long-password-1"
 
 NEW_PLACE = {
     "name": "Второй офис",
@@ -37,34 +34,14 @@ NEW_PLACE = {
 }
 
 
-def _user(name: str) -> User:
-    return User.objects.create_user(f"{name}@example.org", f"{name}@example.org", PASSWORD)
-
-
 @pytest.fixture
 def owner() -> User:
-    return _user("owner")
+    return people.user("owner")
 
 
 @pytest.fixture
 def moderator() -> User:
-    user = _user("moder")
-    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
-    return user
-
-
-def _api(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def _page_client(user: User | None) -> Client:
-    client = Client(headers={"accept-language": "en"})
-    if user is not None:
-        client.force_login(user)
-    return client
+    return people.moderator()
 
 
 def _owned(user: User, **kwargs: Any) -> m.Organisation:
@@ -85,7 +62,7 @@ def _page(response: Any) -> str:
 
 def test_a_place_of_a_listing_not_published_yet_is_added_at_once(owner) -> None:
     org = _owned(owner, status="pending")
-    response = _api(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
+    response = people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["applied"] is True and body["change_request"] is None
@@ -99,7 +76,7 @@ def test_a_place_of_a_listing_not_published_yet_is_added_at_once(owner) -> None:
 
 def test_a_new_place_of_a_published_listing_waits_and_approval_creates_it(owner, moderator, api, mailoutbox) -> None:
     org = _owned(owner)
-    response = _api(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
+    response = people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
     assert response.status_code == 202, response.json()
     body = response.json()
     assert body["applied"] is False and body["id"] is None
@@ -113,11 +90,13 @@ def test_a_new_place_of_a_published_listing_waits_and_approval_creates_it(owner,
     near_new = api.get(f"{V1}/nearest", {"lat": 57.9, "lon": 28.4, "k": 5}).json()["results"]
     assert [r["location"]["address"] for r in near_new] == [""]
     # The moderation queue (API) shows the whole place.
-    queue = _api(moderator).get(f"{V1}/moderation/queue").json()
+    queue = people.api_as(moderator).get(f"{V1}/moderation/queue").json()
     assert [c["changes"]["location"]["new"]["address"] for c in queue["change_requests"]] == ["ул. Новая, 5"]
     # Approved: the place is created as proposed, and the owner told.
     cr = m.ChangeRequest.objects.get()
-    decided = _api(moderator).post(f"{V1}/moderation/change-requests/{cr.pk}", {"approve": True}, format="json")
+    decided = people.api_as(moderator).post(
+        f"{V1}/moderation/change-requests/{cr.pk}", {"approve": True}, format="json"
+    )
     assert decided.status_code == 200, decided.json()
     assert org.locations.count() == 2
     added = org.locations.get(address="ул. Новая, 5")
@@ -131,11 +110,13 @@ def test_a_new_place_of_a_published_listing_waits_and_approval_creates_it(owner,
 
 def test_a_rejected_new_place_is_never_created(owner, moderator) -> None:
     org = _owned(owner)
-    _api(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
+    people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
     cr = m.ChangeRequest.objects.get()
-    refused = _api(moderator).post(f"{V1}/moderation/change-requests/{cr.pk}", {"approve": False}, format="json")
+    refused = people.api_as(moderator).post(
+        f"{V1}/moderation/change-requests/{cr.pk}", {"approve": False}, format="json"
+    )
     assert refused.status_code == 400 and "reason" in refused.json()
-    rejected = _api(moderator).post(
+    rejected = people.api_as(moderator).post(
         f"{V1}/moderation/change-requests/{cr.pk}", {"approve": False, "reason": "Адрес не найден"}, format="json"
     )
     assert rejected.status_code == 200
@@ -162,7 +143,7 @@ def test_a_rejected_new_place_is_never_created(owner, moderator) -> None:
 def test_a_bad_new_place_is_a_400_naming_the_field_and_saves_nothing(owner, status, change, field) -> None:
     org = _owned(owner, status=status)
     body = {k: v for k, v in {**NEW_PLACE, **change}.items() if v is not None}
-    response = _api(owner).post(f"{V1}/partner/organisations/org/locations", body, format="json")
+    response = people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", body, format="json")
     assert response.status_code == 400
     assert field in response.json(), response.json()
     assert org.locations.count() == 1
@@ -172,7 +153,7 @@ def test_a_bad_new_place_is_a_400_naming_the_field_and_saves_nothing(owner, stat
 
 def test_a_place_without_a_point_or_town_is_refused_unless_virtual(owner) -> None:
     _owned(owner, status="pending")
-    client = _api(owner)
+    client = people.api_as(owner)
     refused = client.post(f"{V1}/partner/organisations/org/locations", {"address": "где-то"}, format="json")
     assert refused.status_code == 400
     assert refused.json() == {"point": [str(services.NEEDS_POINT_OR_TOWN)]}
@@ -185,7 +166,7 @@ def test_a_place_without_a_point_or_town_is_refused_unless_virtual(owner) -> Non
 
 def test_a_moderator_adds_a_place_to_a_published_listing_at_once(owner, moderator) -> None:
     org = _owned(owner)
-    response = _api(moderator).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
+    response = people.api_as(moderator).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
     assert response.status_code == 201
     assert org.locations.count() == 2 and not m.ChangeRequest.objects.exists()
 
@@ -194,9 +175,9 @@ def test_an_approved_protected_place_shows_the_public_only_its_town(owner, moder
     pskov = f.PlaceFactory(name="Pskov", name_ru="Псков", point=Point(28.3496, 57.8136, srid=4326))
     org = _owned(owner)
     secret = {**NEW_PLACE, "lat": 57.7, "lon": 28.1, "visibility": "city", "place": pskov.pk, "address": "тайный"}
-    _api(owner).post(f"{V1}/partner/organisations/org/locations", secret, format="json")
+    people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", secret, format="json")
     cr = m.ChangeRequest.objects.get()
-    _api(moderator).post(f"{V1}/moderation/change-requests/{cr.pk}", {"approve": True}, format="json")
+    people.api_as(moderator).post(f"{V1}/moderation/change-requests/{cr.pk}", {"approve": True}, format="json")
     added = org.locations.get(address="тайный")
     assert (added.point.y, added.point.x) == (57.7, 28.1)
     assert added.public_point is not None and (added.public_point.y, added.public_point.x) != (57.7, 28.1)
@@ -208,7 +189,7 @@ def test_an_approved_protected_place_shows_the_public_only_its_town(owner, moder
 def test_a_place_is_removed_at_once_before_publication(owner) -> None:
     org = _owned(owner, status="pending")
     location = org.locations.get()
-    response = _api(owner).delete(f"{V1}/partner/locations/{location.pk}")
+    response = people.api_as(owner).delete(f"{V1}/partner/locations/{location.pk}")
     assert response.status_code == 204
     assert not org.locations.exists()
 
@@ -218,27 +199,31 @@ def test_removing_a_place_of_a_published_listing_waits_and_keeps_it_findable(own
     first = org.locations.get()
     # The only place, no online or phone service: refused for the owner and the moderator alike.
     for user in (owner, moderator):
-        refused = _api(user).delete(f"{V1}/partner/locations/{first.pk}")
+        refused = people.api_as(user).delete(f"{V1}/partner/locations/{first.pk}")
         assert refused.status_code == 400
         assert refused.json() == {"location": [str(services.LAST_PLACE)]}
     second = f.LocationFactory(organisation=org, address="ул. Вторая, 2")
-    asked = _api(owner).delete(f"{V1}/partner/locations/{first.pk}")
+    asked = people.api_as(owner).delete(f"{V1}/partner/locations/{first.pk}")
     assert asked.status_code == 202
     assert asked.json()["change_request"]["changes"]["location"]["new"] is None
     assert asked.json()["change_request"]["changes"]["location"]["old"]["point"] == {"lat": 57.82, "lon": 28.33}
     assert org.locations.count() == 2  # until approved
     # Asking twice is refused.
-    again = _api(owner).delete(f"{V1}/partner/locations/{first.pk}")
+    again = people.api_as(owner).delete(f"{V1}/partner/locations/{first.pk}")
     assert again.status_code == 400 and "location" in again.json()
     # Meanwhile the second place is asked to go too: whichever is approved second would leave nothing.
-    _api(owner).delete(f"{V1}/partner/locations/{second.pk}")
+    people.api_as(owner).delete(f"{V1}/partner/locations/{second.pk}")
     first_cr, second_cr = m.ChangeRequest.objects.order_by("pk")
-    ok = _api(moderator).post(f"{V1}/moderation/change-requests/{first_cr.pk}", {"approve": True}, format="json")
+    ok = people.api_as(moderator).post(
+        f"{V1}/moderation/change-requests/{first_cr.pk}", {"approve": True}, format="json"
+    )
     assert ok.status_code == 200
     assert list(org.locations.all()) == [second]
     first_cr.refresh_from_db()
     assert first_cr.status == m.Decision.APPROVED and first_cr.location is None  # the record stays
-    last = _api(moderator).post(f"{V1}/moderation/change-requests/{second_cr.pk}", {"approve": True}, format="json")
+    last = people.api_as(moderator).post(
+        f"{V1}/moderation/change-requests/{second_cr.pk}", {"approve": True}, format="json"
+    )
     assert last.status_code == 400 and last.json() == {"location": [str(services.LAST_PLACE)]}
     assert list(org.locations.all()) == [second]
     second_cr.refresh_from_db()
@@ -248,7 +233,7 @@ def test_removing_a_place_of_a_published_listing_waits_and_keeps_it_findable(own
 def test_a_place_is_removed_by_a_moderator_when_an_online_service_keeps_the_listing_findable(owner, moderator) -> None:
     org = _owned(owner)
     f.ServiceFactory(organisation=org, formats=["online"])
-    response = _api(moderator).delete(f"{V1}/partner/locations/{org.locations.get().pk}")
+    response = people.api_as(moderator).delete(f"{V1}/partner/locations/{org.locations.get().pk}")
     assert response.status_code == 204
     assert not org.locations.exists()
 
@@ -276,7 +261,7 @@ def _new_place_form(**changes: str) -> dict[str, Any]:
 
 def test_the_new_place_page_adds_a_place_or_sends_it_for_approval(owner, moderator) -> None:
     org = _owned(owner)
-    client = _page_client(owner)
+    client = people.pages_as(owner)
     manage = _page(client.get("/partner/o/org/"))
     assert 'href="/partner/o/org/locations/new/"' in manage
     form = _page(client.get("/partner/o/org/locations/new/"))
@@ -288,19 +273,19 @@ def test_the_new_place_page_adds_a_place_or_sends_it_for_approval(owner, moderat
     manage = _page(client.get("/partner/o/org/"))
     assert "Sent for approval" in manage and "A new place" in manage and "ул. Новая, 5" in manage
     # The queue shows it field by field.
-    queue = _page(_page_client(moderator).get("/partner/moderation/"))
+    queue = _page(people.pages_as(moderator).get("/partner/moderation/"))
     assert "A new place" in queue
     assert '<td class="new">ул. Новая, 5</td>' in queue and '<td class="new">57.900000, 28.400000</td>' in queue
     assert "Wednesday 10:00–17:00" in queue
     cr = m.ChangeRequest.objects.get()
-    approved = _page_client(moderator).post(f"/partner/moderation/change-requests/{cr.pk}/", {"approve": "1"})
+    approved = people.pages_as(moderator).post(f"/partner/moderation/change-requests/{cr.pk}/", {"approve": "1"})
     assert approved.status_code == 302
     assert org.locations.filter(address="ул. Новая, 5").exists()
 
 
 def test_the_new_place_page_is_live_for_a_pending_listing(owner) -> None:
     org = _owned(owner, status="pending")
-    response = _page_client(owner).post("/partner/o/org/locations/new/", _new_place_form())
+    response = people.pages_as(owner).post("/partner/o/org/locations/new/", _new_place_form())
     assert response.status_code == 302
     added = org.locations.get(address="ул. Новая, 5")
     assert [(h.weekday, h.opens.hour) for h in added.hours.all()] == [(2, 10)]
@@ -308,7 +293,7 @@ def test_the_new_place_page_is_live_for_a_pending_listing(owner) -> None:
 
 def test_a_bad_new_place_shows_the_message_and_keeps_what_was_typed(owner) -> None:
     org = _owned(owner)
-    client = _page_client(owner)
+    client = people.pages_as(owner)
     response = client.post("/partner/o/org/locations/new/", _new_place_form(lat="91", address="ул. Новая, 7"))
     page = _page(response)
     assert response.status_code == 400
@@ -326,7 +311,7 @@ def test_a_bad_new_place_shows_the_message_and_keeps_what_was_typed(owner) -> No
 def test_removing_a_place_from_its_page_asks_first_and_waits_for_approval(owner, moderator) -> None:
     org = _owned(owner)
     first = org.locations.get()
-    client = _page_client(owner)
+    client = people.pages_as(owner)
     url = f"/partner/o/org/locations/{first.pk}/remove/"
     # The only place: refused with the reason.
     refused = client.post(url)
@@ -339,8 +324,8 @@ def test_removing_a_place_from_its_page_asks_first_and_waits_for_approval(owner,
     response = client.post(url)
     assert response.status_code == 302
     assert org.locations.count() == 2
-    queue = _page(_page_client(moderator).get("/partner/moderation/"))
+    queue = _page(people.pages_as(moderator).get("/partner/moderation/"))
     assert f"Removing the place “{first}”" in queue and '<td class="old">57.820000, 28.330000</td>' in queue
     cr = m.ChangeRequest.objects.get()
-    _page_client(moderator).post(f"/partner/moderation/change-requests/{cr.pk}/", {"approve": "1"})
+    people.pages_as(moderator).post(f"/partner/moderation/change-requests/{cr.pk}/", {"approve": "1"})
     assert list(org.locations.values_list("address", flat=True)) == ["ул. Вторая, 2"]

@@ -8,32 +8,20 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
 from django.test import Client
 
 from orgs import models as m
 from orgs import services
-from orgs.permissions import MODERATORS_GROUP
 from orgs.validators import OGRN_CHECKSUM
 from tests import factories as f
+from tests import people
 
 pytestmark = pytest.mark.django_db
 
-PASSWORD = "a-long-password-1"
 OGRN = "1027700132195"
 INN = "7707083893"
-
-
-def _client(user: User | None = None) -> Client:
-    client = Client(headers={"accept-language": "en"})
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def _user(name: str) -> User:
-    return User.objects.create_user(f"{name}@example.org", f"{name}@example.org", PASSWORD)
 
 
 @pytest.fixture
@@ -48,13 +36,11 @@ def taxonomy() -> dict[str, Any]:
 
 @pytest.fixture
 def moderator() -> User:
-    user = _user("moder")
-    user.groups.add(Group.objects.get_or_create(name=MODERATORS_GROUP)[0])
-    return user
+    return people.moderator()
 
 
 def _coordinator(network: m.Network, name: str = "coord") -> User:
-    user = _user(name)
+    user = people.user(name)
     m.NetworkCoordinator.objects.create(network=network, user=user)
     return user
 
@@ -121,11 +107,13 @@ def _link(body: str) -> str:
 
 @pytest.mark.usefixtures("taxonomy")
 def test_sign_up_register_moderate_publish(mailoutbox, taxonomy) -> None:
-    client = _client()
+    client = people.pages_as()
     # Sign up, confirm the address from the e-mail, sign in.
-    client.post("/accounts/signup/", {"email": "anna@example.org", "password1": PASSWORD, "password2": PASSWORD})
+    client.post(
+        "/accounts/signup/", {"email": "anna@example.org", "password1": people.PASSWORD, "password2": people.PASSWORD}
+    )
     client.get(_link(mailoutbox[-1].body))
-    response = client.post("/accounts/login/", {"username": "anna@example.org", "password": PASSWORD})
+    response = client.post("/accounts/login/", {"username": "anna@example.org", "password": people.PASSWORD})
     assert response.status_code == 302 and response.url == "/partner/"
     assert "You do not manage any organisation yet" in _page(client.get("/partner/"))
 
@@ -153,25 +141,27 @@ def test_sign_up_register_moderate_publish(mailoutbox, taxonomy) -> None:
 
     # Pending: not public.
     assert client.get(f"/o/{org.slug}/").status_code == 404
-    assert _client().get(f"/api/v1/organisations/{org.slug}").status_code == 404
+    assert people.pages_as().get(f"/api/v1/organisations/{org.slug}").status_code == 404
 
     # The coordinator of STOP SED sees it; the coordinator of another coalition does not.
     other = _coordinator(taxonomy["alliance"], "other-coord")
-    assert org.name not in _page(_client(other).get(QUEUE))
-    refused = _client(other).post(f"/partner/moderation/organisations/{org.slug}/", {"status": "published"})
+    assert org.name not in _page(people.pages_as(other).get(QUEUE))
+    refused = people.pages_as(other).post(f"/partner/moderation/organisations/{org.slug}/", {"status": "published"})
     assert refused.status_code == 403
     coordinator = _coordinator(taxonomy["stop_sed"])
-    queue = _page(_client(coordinator).get(QUEUE))
+    queue = _page(people.pages_as(coordinator).get(QUEUE))
     assert org.name in queue and "ул. Примерная, 1" in queue
 
     mailoutbox.clear()
-    response = _client(coordinator).post(f"/partner/moderation/organisations/{org.slug}/", {"status": "published"})
+    response = people.pages_as(coordinator).post(
+        f"/partner/moderation/organisations/{org.slug}/", {"status": "published"}
+    )
     assert response.status_code == 302 and response.url == QUEUE
     org.refresh_from_db()
     assert org.status == m.PublicationStatus.PUBLISHED
     assert [mail.to for mail in mailoutbox] == [["anna@example.org"]]
-    assert _client().get(f"/o/{org.slug}/").status_code == 200
-    assert _client().get(f"/api/v1/organisations/{org.slug}").status_code == 200
+    assert people.pages_as().get(f"/o/{org.slug}/").status_code == 200
+    assert people.pages_as().get(f"/api/v1/organisations/{org.slug}").status_code == 200
 
 
 @pytest.mark.usefixtures("taxonomy")
@@ -180,7 +170,7 @@ def test_registration_from_a_town_without_a_point() -> None:
     pskov = f.PlaceFactory(
         name="Pskov", name_ru="Псков", point=Point(28.33, 57.82, srid=4326), timezone="Europe/Moscow"
     )
-    client = _client(_user("anna"))
+    client = people.pages_as(people.user("anna"))
     response = client.post(
         REGISTER, registration(**{"loc-0-lat": "", "loc-0-lon": "", "loc-0-visibility": "city", "loc-0-city": "Псков"})
     )
@@ -202,7 +192,7 @@ def test_registration_from_a_town_without_a_point() -> None:
 
 @pytest.mark.usefixtures("taxonomy")
 def test_errors_are_shown_beside_what_was_typed_and_nothing_is_saved() -> None:
-    client = _client(_user("anna"))
+    client = people.pages_as(people.user("anna"))
     bad = registration(
         **{
             "org-ogrn": "1027700132196",  # wrong check digit
@@ -236,7 +226,7 @@ def test_errors_are_shown_beside_what_was_typed_and_nothing_is_saved() -> None:
 @pytest.mark.usefixtures("taxonomy")
 def test_an_error_only_the_service_finds_goes_back_to_its_form_and_nothing_is_half_saved() -> None:
     holder = f.OrganisationFactory()
-    client = _client(_user("anna"))
+    client = people.pages_as(people.user("anna"))
     # The same number twice: only the service compares the rows.
     data = registration(
         **{
@@ -276,7 +266,7 @@ def test_another_countrys_registry_number_already_listed_offers_this_is_us() -> 
             "confirm_not_duplicate": "1",
         }
     )
-    response = _client(_user("anna")).post(REGISTER, data)
+    response = people.pages_as(people.user("anna")).post(REGISTER, data)
     page = _page(response)
     assert response.status_code == 400
     assert str(services.DUPLICATE_IDENTIFIER) in page
@@ -286,7 +276,7 @@ def test_another_countrys_registry_number_already_listed_offers_this_is_us() -> 
 
 @pytest.mark.usefixtures("taxonomy")
 def test_a_listing_nobody_could_find_is_refused() -> None:
-    client = _client(_user("anna"))
+    client = people.pages_as(people.user("anna"))
     data = registration(**{"loc-0-DELETE": "on", "svc-0-formats": ["in_person"]})
     response = client.post(REGISTER, data)
     assert response.status_code == 400
@@ -301,7 +291,7 @@ def test_a_listing_nobody_could_find_is_refused() -> None:
 
 @pytest.mark.usefixtures("taxonomy")
 def test_add_another_place_keeps_everything_typed() -> None:
-    client = _client(_user("anna"))
+    client = people.pages_as(people.user("anna"))
     response = client.post(REGISTER, registration(add="loc"))
     page = _page(response)
     assert response.status_code == 200
@@ -333,8 +323,8 @@ def test_add_another_place_keeps_everything_typed() -> None:
 def test_same_registry_number_shows_the_listing_and_this_is_us(moderator, mailoutbox) -> None:
     existing = f.OrganisationFactory(located=False, name="АНО «Светлый дом»", ogrn=OGRN, slug="svetlyy-dom")
     f.LocationFactory(organisation=existing, point=Point(28.35, 57.81, srid=4326))
-    anna = _user("anna")
-    client = _client(anna)
+    anna = people.user("anna")
+    client = people.pages_as(anna)
     # Even "it's different" cannot make a second listing with the same ОГРН.
     response = client.post(REGISTER, registration(confirm_not_duplicate="1"))
     page = _page(response)
@@ -351,9 +341,9 @@ def test_same_registry_number_shows_the_listing_and_this_is_us(moderator, mailou
     claim = m.Claim.objects.get()
     assert claim.requested_by == anna and claim.status == "pending"
 
-    queue = _page(_client(moderator).get(QUEUE))
+    queue = _page(people.pages_as(moderator).get(QUEUE))
     assert "Я директор" in queue and "anna@example.org" in queue
-    response = _client(moderator).post(f"/partner/moderation/claims/{claim.pk}/", {"approve": "1"})
+    response = people.pages_as(moderator).post(f"/partner/moderation/claims/{claim.pk}/", {"approve": "1"})
     assert response.status_code == 302
     assert m.OrganisationAccess.objects.filter(organisation=existing, user=anna).exists()
     assert mailoutbox[-1].to == ["anna@example.org"]
@@ -364,7 +354,7 @@ def test_same_registry_number_shows_the_listing_and_this_is_us(moderator, mailou
 def test_a_similar_name_nearby_can_be_declared_different() -> None:
     existing = f.OrganisationFactory(located=False, name="АНО «Светлый дом»")
     f.LocationFactory(organisation=existing, point=Point(28.35, 57.81, srid=4326))
-    client = _client(_user("anna"))
+    client = people.pages_as(people.user("anna"))
     data = registration(**{"org-name": "АНО Светлый дом", "org-ogrn": "", "org-inn": ""})
     response = client.post(REGISTER, data)
     page = _page(response)
@@ -383,20 +373,20 @@ def test_a_similar_name_nearby_can_be_declared_different() -> None:
 def test_pages_need_a_signed_in_user() -> None:
     org = f.OrganisationFactory(slug="org")
     for url in ("/partner/", REGISTER, "/partner/o/org/", "/partner/o/org/edit/", QUEUE):
-        response = _client().get(url)
+        response = people.pages_as().get(url)
         assert response.status_code == 302 and response.url.startswith("/accounts/login/?next="), url
-    assert _client().post("/partner/o/org/confirm/").status_code == 302
+    assert people.pages_as().post("/partner/o/org/confirm/").status_code == 302
     org.refresh_from_db()
     assert org.last_verified_at is None
 
 
 def test_another_partner_cannot_see_or_change_the_listing(taxonomy) -> None:
-    owner, stranger = _user("owner"), _user("stranger")
+    owner, stranger = people.user("owner"), people.user("stranger")
     org = f.OrganisationFactory(located=False, slug="org", name="Своё", status="pending")
     location = f.LocationFactory(organisation=org)
     service = f.ServiceFactory(organisation=org, categories=[taxonomy["category"]])
     m.OrganisationAccess.objects.create(organisation=org, user=owner)
-    client = _client(stranger)
+    client = people.pages_as(stranger)
     for url in (
         "/partner/o/org/",
         "/partner/o/org/edit/",
@@ -416,7 +406,7 @@ def test_another_partner_cannot_see_or_change_the_listing(taxonomy) -> None:
     assert client.post("/partner/moderation/organisations/org/", {"status": "published"}).status_code == 403
     # A coordinator of the coalition it applied to may look, not edit.
     m.Membership.objects.create(organisation=org, network=taxonomy["stop_sed"], role="participant", status="applied")
-    coordinator = _client(_coordinator(taxonomy["stop_sed"]))
+    coordinator = people.pages_as(_coordinator(taxonomy["stop_sed"]))
     assert coordinator.get("/partner/o/org/").status_code == 200
     assert coordinator.get("/partner/o/org/edit/").status_code == 403
 
@@ -447,9 +437,9 @@ def _org_form(org: m.Organisation, **changes: str) -> dict[str, str]:
 
 
 def test_owner_edits_go_live_or_wait_for_approval(moderator, mailoutbox) -> None:
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner)
-    client = _client(owner)
+    client = people.pages_as(owner)
     page = _page(client.get("/partner/o/org/edit/"))
     assert 'value="Старое имя"' in page
     response = client.post("/partner/o/org/edit/", _org_form(org, name="Новое имя", description="Новое описание"))
@@ -463,14 +453,14 @@ def test_owner_edits_go_live_or_wait_for_approval(moderator, mailoutbox) -> None
     assert bad.status_code == 400
     assert "wrong check digit" in _page(bad) and "Третье" in _page(bad)
 
-    queue = _page(_client(moderator).get(QUEUE))
+    queue = _page(people.pages_as(moderator).get(QUEUE))
     assert "Changes to published listings (1)" in queue
     assert '<td class="old">Старое имя</td>' in queue and '<td class="new">Новое имя</td>' in queue
     cr = m.ChangeRequest.objects.get()
     # Rejecting needs a reason: refused, the queue comes back with the message.
-    refused = _client(moderator).post(f"/partner/moderation/change-requests/{cr.pk}/", {"approve": "0"})
+    refused = people.pages_as(moderator).post(f"/partner/moderation/change-requests/{cr.pk}/", {"approve": "0"})
     assert refused.status_code == 400 and "Give the reason" in _page(refused)
-    approved = _client(moderator).post(f"/partner/moderation/change-requests/{cr.pk}/", {"approve": "1"})
+    approved = people.pages_as(moderator).post(f"/partner/moderation/change-requests/{cr.pk}/", {"approve": "1"})
     assert approved.status_code == 302
     org.refresh_from_db()
     assert org.name == "Новое имя"
@@ -494,10 +484,10 @@ def _location_form(location: m.Location, **changes: str) -> dict[str, str]:
 
 
 def test_moving_a_place_waits_while_its_hours_go_live(moderator) -> None:
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner)
     location = org.locations.get()
-    client = _client(owner)
+    client = people.pages_as(owner)
     url = f"/partner/o/org/locations/{location.pk}/"
     page = _page(client.get(url))
     assert 'value="57.82"' in page and "data-point-picker" in page
@@ -512,7 +502,7 @@ def test_moving_a_place_waits_while_its_hours_go_live(moderator) -> None:
     assert [(h.weekday, h.opens.hour) for h in location.hours.all()] == [(2, 10)]
     cr = m.ChangeRequest.objects.get()
     assert cr.changes == {"point": {"old": {"lat": 57.82, "lon": 28.33}, "new": {"lat": 57.9, "lon": 28.4}}}
-    queue = _page(_client(moderator).get(QUEUE))
+    queue = _page(people.pages_as(moderator).get(QUEUE))
     assert "57.820000, 28.330000" in queue and "57.900000, 28.400000" in queue
     # A point out of range is refused beside the map, nothing changes.
     bad = client.post(url, _location_form(location, lat="91"))
@@ -521,11 +511,11 @@ def test_moving_a_place_waits_while_its_hours_go_live(moderator) -> None:
 
 
 def test_services_are_added_and_edited_live(taxonomy) -> None:
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner)
     location = org.locations.get()
     town = f.PlaceFactory(name="Pskov", name_ru="Псков")
-    client = _client(owner)
+    client = people.pages_as(owner)
     data = {
         "svc-name": "Телефон доверия",
         "svc-categories": ["psychological-help"],
@@ -562,9 +552,9 @@ def test_services_are_added_and_edited_live(taxonomy) -> None:
 
 
 def test_still_accurate_from_the_dashboard_and_from_the_emailed_link(mailoutbox) -> None:
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner, last_verified_at="2024-01-01", is_stale=True)
-    client = _client(owner)
+    client = people.pages_as(owner)
     dashboard = _page(client.get("/partner/"))
     assert "Marked as not verified" in dashboard and "Confirm it is still accurate" in dashboard
     assert client.post("/partner/o/org/confirm/", {"next": "dashboard"}).url == "/partner/"
@@ -574,7 +564,7 @@ def test_still_accurate_from_the_dashboard_and_from_the_emailed_link(mailoutbox)
     # The reminder e-mail's link: opening it asks; only the button confirms.
     m.Organisation.objects.filter(pk=org.pk).update(last_verified_at="2024-01-01")
     link = f"/verify/org/?token={services.verify_token(org)}"
-    anonymous = _client()
+    anonymous = people.pages_as()
     page = _page(anonymous.get(link))
     assert "Is “Старое имя” still accurate?" in page
     org.refresh_from_db()
@@ -587,9 +577,9 @@ def test_still_accurate_from_the_dashboard_and_from_the_emailed_link(mailoutbox)
 
 
 def test_history_is_shown_and_a_version_restored() -> None:
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner, status="draft", description="Первая версия")
-    client = _client(owner)
+    client = people.pages_as(owner)
     client.post("/partner/o/org/edit/", _org_form(org, description="Вторая версия"))
     org.refresh_from_db()
     assert org.description == "Вторая версия"
@@ -608,10 +598,10 @@ def test_history_is_shown_and_a_version_restored() -> None:
 
 
 def test_rejecting_needs_a_reason_and_keeps_it_typed(moderator, mailoutbox) -> None:
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner, status="pending")
     f.LocationFactory(organisation=org)
-    client = _client(moderator)
+    client = people.pages_as(moderator)
     refused = client.post("/partner/moderation/organisations/org/", {"status": "rejected", "reason": "  "})
     assert refused.status_code == 400
     assert "Give the reason" in _page(refused)
@@ -621,16 +611,16 @@ def test_rejecting_needs_a_reason_and_keeps_it_typed(moderator, mailoutbox) -> N
     org.refresh_from_db()
     assert org.status == "rejected"
     assert "Нет данных" in mailoutbox[-1].body and mailoutbox[-1].to == ["owner@example.org"]
-    assert "Нет данных" in _page(_client(owner).get("/partner/"))
+    assert "Нет данных" in _page(people.pages_as(owner).get("/partner/"))
 
 
 def test_a_moderator_suspends_a_listing_from_its_page(moderator, mailoutbox) -> None:
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner)
-    client = _client(moderator)
+    client = people.pages_as(moderator)
     assert "Suspend: remove from the directory" in _page(client.get("/partner/o/org/"))
     # The owner does not get the moderator's buttons.
-    assert "Suspend: remove from the directory" not in _page(_client(owner).get("/partner/o/org/"))
+    assert "Suspend: remove from the directory" not in _page(people.pages_as(owner).get("/partner/o/org/"))
     page = _page(
         client.post(
             "/partner/moderation/organisations/org/", {"status": "suspended", "next": "organisation"}, follow=True
@@ -644,8 +634,8 @@ def test_a_moderator_suspends_a_listing_from_its_page(moderator, mailoutbox) -> 
     assert response.status_code == 302 and response.url == "/partner/o/org/"
     org.refresh_from_db()
     assert org.status == "suspended"
-    assert _client().get("/o/org/").status_code == 404
-    assert _client().get("/api/v1/organisations/org").status_code == 404
+    assert people.pages_as().get("/o/org/").status_code == 404
+    assert people.pages_as().get("/api/v1/organisations/org").status_code == 404
     assert "Жалобы" in mailoutbox[-1].body
 
 
@@ -653,9 +643,9 @@ def test_a_moderator_suspends_a_listing_from_its_page(moderator, mailoutbox) -> 
 # only a test that really commits sees it.
 @pytest.mark.django_db(transaction=True)
 def test_publishing_a_listing_nobody_could_find_is_explained_not_a_crash(moderator) -> None:
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner, status="pending")  # no place, no service
-    response = _client(moderator).post("/partner/moderation/organisations/org/", {"status": "published"})
+    response = people.pages_as(moderator).post("/partner/moderation/organisations/org/", {"status": "published"})
     assert response.status_code == 400
     assert "needs at least one place" in _page(response)
     org.refresh_from_db()
@@ -666,18 +656,18 @@ def test_coalition_applications_are_decided_by_its_coordinator_only(taxonomy, ma
     alliance = taxonomy["alliance"]
     alliance.min_recommendations, alliance.candidate_term_days = 2, 365
     alliance.save()
-    owner = _user("owner")
+    owner = people.user("owner")
     org = _owned(owner)
-    client = _client(owner)
+    client = people.pages_as(owner)
     client.post("/partner/o/org/apply/", {"net-net_alliance": "member"})
     ms = m.Membership.objects.get(organisation=org)
     assert (ms.network, ms.role, ms.status) == (alliance, "member", "applied")
 
-    other = _client(_coordinator(taxonomy["stop_sed"], "other"))
+    other = people.pages_as(_coordinator(taxonomy["stop_sed"], "other"))
     assert "Applications to coalitions (0)" in _page(other.get(QUEUE))
     assert other.post(f"/partner/moderation/memberships/{ms.pk}/", {"decision": "accept"}).status_code == 403
 
-    coordinator = _client(_coordinator(alliance))
+    coordinator = people.pages_as(_coordinator(alliance))
     queue = _page(coordinator.get(QUEUE))
     assert "Applications to coalitions (1)" in queue and "Accept as a candidate for 365 days" in queue
     refused = coordinator.post(f"/partner/moderation/memberships/{ms.pk}/", {"decision": "accept"})
@@ -691,13 +681,13 @@ def test_coalition_applications_are_decided_by_its_coordinator_only(taxonomy, ma
 
 def test_members_recommend_applicants_from_their_page(taxonomy) -> None:
     alliance = taxonomy["alliance"]
-    member_user = _user("member")
+    member_user = people.user("member")
     member = f.OrganisationFactory(name="Член альянса")
     f.MembershipFactory(organisation=member, network=alliance, role="member")
     m.OrganisationAccess.objects.create(organisation=member, user=member_user)
     applicant = f.OrganisationFactory(name="Заявитель")
     ms = m.Membership.objects.create(organisation=applicant, network=alliance, role="member", status="applied")
-    client = _client(member_user)
+    client = people.pages_as(member_user)
     assert "Applications to your coalitions that you can recommend" in _page(client.get("/partner/"))
     page = _page(client.get("/partner/recommend/"))
     assert "Заявитель" in page
