@@ -381,3 +381,16 @@ def test_the_reverse_proxy_logs_no_query_strings_and_sets_the_forwarded_headers(
     directives = [line for line in conf.splitlines() if not line.strip().startswith("#")]
     assert not [line for line in directives if "$proxy_add_x_forwarded_for" in line]
     assert "access_log /var/log/nginx/help-locator.access.log helplocator;" in conf
+
+
+def test_gunicorn_workers_freeze_what_they_loaded() -> None:
+    import gc
+
+    conf: dict[str, Any] = {}
+    exec((ROOT / "deploy" / "gunicorn.conf.py").read_text(), conf)  # noqa: S102 - our own config file
+    gc.unfreeze()
+    try:
+        conf["post_worker_init"](object())
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
