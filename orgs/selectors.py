@@ -110,10 +110,10 @@ def row_conditions(filters: SearchFilters, params: dict[str, Any]) -> list[str]:
     return conds
 
 
-# Whether a location is open at %(now)s in its own time zone. An interval whose
-# closing time is not after its opening time runs past midnight into the next day.
-# Whether the opening-hours row ``h`` covers the local time ``local.t``: the
-# row's own weekday, or the day before for hours that run past midnight.
+# Whether a location is open at %(now)s in its own time zone: whether an
+# opening-hours row ``h`` covers the local time ``local.t``, on the row's own
+# weekday or, for an interval whose closing time is not after its opening time
+# (it runs past midnight), on the day after.
 _OPEN_ROW = """(
         (h.weekday = EXTRACT(ISODOW FROM local.t)::int - 1
          AND local.t::time >= h.opens
