@@ -824,22 +824,6 @@ LOCATION_LABELS: dict[str, Any] = {
     "hours": gettext_lazy("Opening hours (local time)"),
     "kind": gettext_lazy("Kind of place"),
 }
-# The order a whole place is shown in.
-LOCATION_ROWS = (
-    "name",
-    "kind",
-    "address",
-    "city",
-    "region",
-    "country",
-    "point",
-    "visibility",
-    "timezone",
-    "phone",
-    "languages",
-    "accessibility",
-    "hours",
-)
 
 
 def _hours_text(hours: list[dict[str, Any]]) -> str:
@@ -887,7 +871,7 @@ def _place_rows(old: dict[str, Any] | None, new: dict[str, Any] | None) -> list[
             "old": _value(f, (old or {}).get(f)),
             "new": _value(f, (new or {}).get(f)),
         }
-        for f in LOCATION_ROWS
+        for f in services.LOCATION_SNAPSHOT_ROWS
         if whole.get(f) not in (None, "", [])
     ]
 

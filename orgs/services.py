@@ -547,18 +547,24 @@ def _from_json(field: str, value: Any) -> Any:
 
 # --- adding and removing a place -------------------------------------------------------
 
-LOCATION_SNAPSHOT_FIELDS = (
+# A whole place as a change request holds it, in the order it is shown.
+LOCATION_SNAPSHOT_ROWS = (
     "name",
     "kind",
     "address",
     "city",
     "region",
     "country",
+    "point",
     "visibility",
     "timezone",
     "phone",
+    "languages",
     "accessibility",
+    "hours",
 )
+# Those of them copied from the location as they are.
+LOCATION_SNAPSHOT_FIELDS = tuple(f for f in LOCATION_SNAPSHOT_ROWS if f not in ("point", "languages", "hours"))
 
 
 def _time_text(value: Any) -> str:
