@@ -134,3 +134,18 @@ def local_page(monkeypatch: pytest.MonkeyPatch, *, width: int, height: int) -> I
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def owner() -> Any:
+    """An account that will own an organisation (``people.owned``)."""
+    from tests import people
+
+    return people.user("owner")
+
+
+@pytest.fixture
+def moderator() -> Any:
+    from tests import people
+
+    return people.moderator()

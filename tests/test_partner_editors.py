@@ -25,11 +25,6 @@ V1 = "/api/v1"
 
 
 @pytest.fixture
-def owner() -> User:
-    return people.user("owner")
-
-
-@pytest.fixture
 def org(owner: User) -> m.Organisation:
     org = f.OrganisationFactory(slug="org", name="АНО «Дом»")
     m.OrganisationAccess.objects.create(organisation=org, user=owner, role=m.AccessRole.OWNER)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 
 from orgs import models as m
 from orgs import services
@@ -21,30 +20,12 @@ KZ = {"scheme": "KZ-BIN", "identifier": "123456789012", "country": "KZ"}
 UA = {"scheme": "UA-EDR", "identifier": "12345678", "country": "UA"}
 
 
-@pytest.fixture
-def owner() -> User:
-    return people.user("owner")
-
-
-@pytest.fixture
-def moderator() -> User:
-    return people.moderator()
-
-
-def _owned(user: User, **kwargs: Any) -> m.Organisation:
-    org = f.OrganisationFactory(slug="org", name="ОФ «Дом»", **kwargs)
-    if not org.locations.exists():
-        f.LocationFactory(organisation=org)
-    m.OrganisationAccess.objects.create(organisation=org, user=user)
-    return org
-
-
 def _numbers(org: m.Organisation) -> list[tuple[str, str, str]]:
     return sorted(org.identifiers.values_list("scheme", "identifier", "country"))
 
 
 def test_a_published_listing_s_identifiers_wait_for_approval_with_old_and_new(owner, moderator) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     m.OrganisationIdentifier.objects.create(organisation=org, **UA)
     client = people.api_as(owner)
     response = client.patch(
@@ -71,7 +52,7 @@ def test_a_published_listing_s_identifiers_wait_for_approval_with_old_and_new(ow
 
 
 def test_a_rejected_identifier_change_changes_nothing(owner, moderator) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     m.OrganisationIdentifier.objects.create(organisation=org, **UA)
     people.api_as(owner).put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": []}, format="json")
     cr = m.ChangeRequest.objects.get()
@@ -84,7 +65,7 @@ def test_a_rejected_identifier_change_changes_nothing(owner, moderator) -> None:
 
 
 def test_before_publication_and_by_a_moderator_identifiers_change_at_once(owner, moderator) -> None:
-    org = _owned(owner, status="pending")
+    org = people.owned(owner, status="pending")
     client = people.api_as(owner)
     response = client.put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": [KZ, UA]}, format="json")
     assert response.status_code == 200 and response.json()["applied"] is True
@@ -104,7 +85,7 @@ def test_before_publication_and_by_a_moderator_identifiers_change_at_once(owner,
 
 @pytest.mark.parametrize("status", ["published", "pending"])
 def test_an_identifier_another_listing_holds_is_a_400_and_nothing_is_saved(owner, status) -> None:
-    org = _owned(owner, status=status, description="Старое")
+    org = people.owned(owner, status=status, description="Старое")
     holder = f.OrganisationFactory(ogrn="1027700132195")
     m.OrganisationIdentifier.objects.create(organisation=holder, **KZ)
     client = people.api_as(owner)
@@ -131,7 +112,7 @@ def test_an_identifier_another_listing_holds_is_a_400_and_nothing_is_saved(owner
 
 
 def test_an_identifier_taken_while_waiting_is_refused_at_approval(owner, moderator) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     people.api_as(owner).put(f"{V1}/partner/organisations/org/identifiers", {"identifiers": [KZ]}, format="json")
     cr = m.ChangeRequest.objects.get()
     m.OrganisationIdentifier.objects.create(organisation=f.OrganisationFactory(), **KZ)
@@ -153,15 +134,7 @@ def _page(response: Any) -> str:
 
 def _edit_form(org: m.Organisation, rows: list[dict[str, str]], **extra: str) -> dict[str, str]:
     data = {
-        "org-name": org.name,
-        "org-legal_form": org.legal_form,
-        "org-country": org.country,
-        "org-ogrn": org.ogrn or "",
-        "org-inn": org.inn or "",
-        "org-website": org.website,
-        "org-email": org.email,
-        "org-social_links": "",
-        "org-description": org.description,
+        **people.org_form(org),
         "ident-TOTAL_FORMS": str(len(rows)),
         "ident-INITIAL_FORMS": str(org.identifiers.count()),
     }
@@ -171,7 +144,7 @@ def _edit_form(org: m.Organisation, rows: list[dict[str, str]], **extra: str) ->
 
 
 def test_the_edit_page_shows_and_changes_every_registry_number(owner, moderator) -> None:
-    org = _owned(owner, ogrn="1027700132195", inn="7707083893")
+    org = people.owned(owner, ogrn="1027700132195", inn="7707083893")
     m.OrganisationIdentifier.objects.create(organisation=org, **UA)
     client = people.pages_as(owner)
     page = _page(client.get("/partner/o/org/edit/"))
@@ -196,7 +169,7 @@ def test_the_edit_page_shows_and_changes_every_registry_number(owner, moderator)
 
 
 def test_a_taken_number_is_shown_beside_it_and_keeps_what_was_typed(owner) -> None:
-    org = _owned(owner, status="pending")
+    org = people.owned(owner, status="pending")
     m.OrganisationIdentifier.objects.create(organisation=f.OrganisationFactory(), **KZ)
     client = people.pages_as(owner)
     response = client.post("/partner/o/org/edit/", _edit_form(org, [UA, KZ], **{"org-description": "Новое"}))

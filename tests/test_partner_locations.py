@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
 
 from orgs import models as m
@@ -34,25 +33,6 @@ NEW_PLACE = {
 }
 
 
-@pytest.fixture
-def owner() -> User:
-    return people.user("owner")
-
-
-@pytest.fixture
-def moderator() -> User:
-    return people.moderator()
-
-
-def _owned(user: User, **kwargs: Any) -> m.Organisation:
-    """Published by default; with one place at 57.82 N 28.33 E."""
-    org = f.OrganisationFactory(slug="org", name="АНО «Дом»", **kwargs)
-    if not org.locations.exists():
-        f.LocationFactory(organisation=org)
-    m.OrganisationAccess.objects.create(organisation=org, user=user)
-    return org
-
-
 def _page(response: Any) -> str:
     return response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
 
@@ -61,7 +41,7 @@ def _page(response: Any) -> str:
 
 
 def test_a_place_of_a_listing_not_published_yet_is_added_at_once(owner) -> None:
-    org = _owned(owner, status="pending")
+    org = people.owned(owner, status="pending")
     response = people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
@@ -75,7 +55,7 @@ def test_a_place_of_a_listing_not_published_yet_is_added_at_once(owner) -> None:
 
 
 def test_a_new_place_of_a_published_listing_waits_and_approval_creates_it(owner, moderator, api, mailoutbox) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     response = people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
     assert response.status_code == 202, response.json()
     body = response.json()
@@ -109,7 +89,7 @@ def test_a_new_place_of_a_published_listing_waits_and_approval_creates_it(owner,
 
 
 def test_a_rejected_new_place_is_never_created(owner, moderator) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
     cr = m.ChangeRequest.objects.get()
     refused = people.api_as(moderator).post(
@@ -141,7 +121,7 @@ def test_a_rejected_new_place_is_never_created(owner, moderator) -> None:
 )
 @pytest.mark.parametrize("status", ["published", "pending"])
 def test_a_bad_new_place_is_a_400_naming_the_field_and_saves_nothing(owner, status, change, field) -> None:
-    org = _owned(owner, status=status)
+    org = people.owned(owner, status=status)
     body = {k: v for k, v in {**NEW_PLACE, **change}.items() if v is not None}
     response = people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", body, format="json")
     assert response.status_code == 400
@@ -152,7 +132,7 @@ def test_a_bad_new_place_is_a_400_naming_the_field_and_saves_nothing(owner, stat
 
 
 def test_a_place_without_a_point_or_town_is_refused_unless_virtual(owner) -> None:
-    _owned(owner, status="pending")
+    people.owned(owner, status="pending")
     client = people.api_as(owner)
     refused = client.post(f"{V1}/partner/organisations/org/locations", {"address": "где-то"}, format="json")
     assert refused.status_code == 400
@@ -165,7 +145,7 @@ def test_a_place_without_a_point_or_town_is_refused_unless_virtual(owner) -> Non
 
 
 def test_a_moderator_adds_a_place_to_a_published_listing_at_once(owner, moderator) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     response = people.api_as(moderator).post(f"{V1}/partner/organisations/org/locations", NEW_PLACE, format="json")
     assert response.status_code == 201
     assert org.locations.count() == 2 and not m.ChangeRequest.objects.exists()
@@ -173,7 +153,7 @@ def test_a_moderator_adds_a_place_to_a_published_listing_at_once(owner, moderato
 
 def test_an_approved_protected_place_shows_the_public_only_its_town(owner, moderator, api) -> None:
     pskov = f.PlaceFactory(name="Pskov", name_ru="Псков", point=Point(28.3496, 57.8136, srid=4326))
-    org = _owned(owner)
+    org = people.owned(owner)
     secret = {**NEW_PLACE, "lat": 57.7, "lon": 28.1, "visibility": "city", "place": pskov.pk, "address": "тайный"}
     people.api_as(owner).post(f"{V1}/partner/organisations/org/locations", secret, format="json")
     cr = m.ChangeRequest.objects.get()
@@ -187,7 +167,7 @@ def test_an_approved_protected_place_shows_the_public_only_its_town(owner, moder
 
 
 def test_a_place_is_removed_at_once_before_publication(owner) -> None:
-    org = _owned(owner, status="pending")
+    org = people.owned(owner, status="pending")
     location = org.locations.get()
     response = people.api_as(owner).delete(f"{V1}/partner/locations/{location.pk}")
     assert response.status_code == 204
@@ -195,7 +175,7 @@ def test_a_place_is_removed_at_once_before_publication(owner) -> None:
 
 
 def test_removing_a_place_of_a_published_listing_waits_and_keeps_it_findable(owner, moderator, mailoutbox) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     first = org.locations.get()
     # The only place, no online or phone service: refused for the owner and the moderator alike.
     for user in (owner, moderator):
@@ -231,7 +211,7 @@ def test_removing_a_place_of_a_published_listing_waits_and_keeps_it_findable(own
 
 
 def test_a_place_is_removed_by_a_moderator_when_an_online_service_keeps_the_listing_findable(owner, moderator) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     f.ServiceFactory(organisation=org, formats=["online"])
     response = people.api_as(moderator).delete(f"{V1}/partner/locations/{org.locations.get().pk}")
     assert response.status_code == 204
@@ -260,7 +240,7 @@ def _new_place_form(**changes: str) -> dict[str, Any]:
 
 
 def test_the_new_place_page_adds_a_place_or_sends_it_for_approval(owner, moderator) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     client = people.pages_as(owner)
     manage = _page(client.get("/partner/o/org/"))
     assert 'href="/partner/o/org/locations/new/"' in manage
@@ -284,7 +264,7 @@ def test_the_new_place_page_adds_a_place_or_sends_it_for_approval(owner, moderat
 
 
 def test_the_new_place_page_is_live_for_a_pending_listing(owner) -> None:
-    org = _owned(owner, status="pending")
+    org = people.owned(owner, status="pending")
     response = people.pages_as(owner).post("/partner/o/org/locations/new/", _new_place_form())
     assert response.status_code == 302
     added = org.locations.get(address="ул. Новая, 5")
@@ -292,7 +272,7 @@ def test_the_new_place_page_is_live_for_a_pending_listing(owner) -> None:
 
 
 def test_a_bad_new_place_shows_the_message_and_keeps_what_was_typed(owner) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     client = people.pages_as(owner)
     response = client.post("/partner/o/org/locations/new/", _new_place_form(lat="91", address="ул. Новая, 7"))
     page = _page(response)
@@ -309,7 +289,7 @@ def test_a_bad_new_place_shows_the_message_and_keeps_what_was_typed(owner) -> No
 
 
 def test_removing_a_place_from_its_page_asks_first_and_waits_for_approval(owner, moderator) -> None:
-    org = _owned(owner)
+    org = people.owned(owner)
     first = org.locations.get()
     client = people.pages_as(owner)
     url = f"/partner/o/org/locations/{first.pk}/remove/"

@@ -34,11 +34,6 @@ def taxonomy() -> dict[str, Any]:
     }
 
 
-@pytest.fixture
-def moderator() -> User:
-    return people.moderator()
-
-
 def _coordinator(network: m.Network, name: str = "coord") -> User:
     user = people.user(name)
     m.NetworkCoordinator.objects.create(network=network, user=user)
@@ -414,42 +409,20 @@ def test_another_partner_cannot_see_or_change_the_listing(taxonomy) -> None:
 # --- edits -----------------------------------------------------------------------------------
 
 
-def _owned(user: User, **kwargs: Any) -> m.Organisation:
-    """An organisation the user owns; published ones get a place (the factory's point, 57.82 N 28.33 E)."""
-    org = f.OrganisationFactory(slug="org", name="Старое имя", **kwargs)
-    m.OrganisationAccess.objects.create(organisation=org, user=user)
-    return org
-
-
-def _org_form(org: m.Organisation, **changes: str) -> dict[str, str]:
-    data = {
-        "org-name": org.name,
-        "org-legal_form": org.legal_form,
-        "org-country": org.country,
-        "org-ogrn": org.ogrn or "",
-        "org-inn": org.inn or "",
-        "org-website": org.website,
-        "org-email": org.email,
-        "org-social_links": "\n".join(org.social_links),
-        "org-description": org.description,
-    }
-    return {**data, **{f"org-{k}": v for k, v in changes.items()}}
-
-
 def test_owner_edits_go_live_or_wait_for_approval(moderator, mailoutbox) -> None:
     owner = people.user("owner")
-    org = _owned(owner)
+    org = people.owned(owner, name="Старое имя", with_place=False)
     client = people.pages_as(owner)
     page = _page(client.get("/partner/o/org/edit/"))
     assert 'value="Старое имя"' in page
-    response = client.post("/partner/o/org/edit/", _org_form(org, name="Новое имя", description="Новое описание"))
+    response = client.post("/partner/o/org/edit/", people.org_form(org, name="Новое имя", description="Новое описание"))
     assert response.status_code == 302
     org.refresh_from_db()
     assert org.description == "Новое описание" and org.name == "Старое имя"
     manage = _page(client.get("/partner/o/org/"))
     assert "Waiting for approval" in manage and "Старое имя" in manage and "Новое имя" in manage
     # Bad input keeps what was typed.
-    bad = client.post("/partner/o/org/edit/", _org_form(org, inn="7707083894", description="Третье"))
+    bad = client.post("/partner/o/org/edit/", people.org_form(org, inn="7707083894", description="Третье"))
     assert bad.status_code == 400
     assert "wrong check digit" in _page(bad) and "Третье" in _page(bad)
 
@@ -485,7 +458,7 @@ def _location_form(location: m.Location, **changes: str) -> dict[str, str]:
 
 def test_moving_a_place_waits_while_its_hours_go_live(moderator) -> None:
     owner = people.user("owner")
-    org = _owned(owner)
+    org = people.owned(owner, name="Старое имя", with_place=False)
     location = org.locations.get()
     client = people.pages_as(owner)
     url = f"/partner/o/org/locations/{location.pk}/"
@@ -512,7 +485,7 @@ def test_moving_a_place_waits_while_its_hours_go_live(moderator) -> None:
 
 def test_services_are_added_and_edited_live(taxonomy) -> None:
     owner = people.user("owner")
-    org = _owned(owner)
+    org = people.owned(owner, name="Старое имя", with_place=False)
     location = org.locations.get()
     town = f.PlaceFactory(name="Pskov", name_ru="Псков")
     client = people.pages_as(owner)
@@ -553,7 +526,7 @@ def test_services_are_added_and_edited_live(taxonomy) -> None:
 
 def test_still_accurate_from_the_dashboard_and_from_the_emailed_link(mailoutbox) -> None:
     owner = people.user("owner")
-    org = _owned(owner, last_verified_at="2024-01-01", is_stale=True)
+    org = people.owned(owner, name="Старое имя", with_place=False, last_verified_at="2024-01-01", is_stale=True)
     client = people.pages_as(owner)
     dashboard = _page(client.get("/partner/"))
     assert "Marked as not verified" in dashboard and "Confirm it is still accurate" in dashboard
@@ -578,9 +551,9 @@ def test_still_accurate_from_the_dashboard_and_from_the_emailed_link(mailoutbox)
 
 def test_history_is_shown_and_a_version_restored() -> None:
     owner = people.user("owner")
-    org = _owned(owner, status="draft", description="Первая версия")
+    org = people.owned(owner, name="Старое имя", with_place=False, status="draft", description="Первая версия")
     client = people.pages_as(owner)
-    client.post("/partner/o/org/edit/", _org_form(org, description="Вторая версия"))
+    client.post("/partner/o/org/edit/", people.org_form(org, description="Вторая версия"))
     org.refresh_from_db()
     assert org.description == "Вторая версия"
     page = _page(client.get("/partner/o/org/"))
@@ -599,7 +572,7 @@ def test_history_is_shown_and_a_version_restored() -> None:
 
 def test_rejecting_needs_a_reason_and_keeps_it_typed(moderator, mailoutbox) -> None:
     owner = people.user("owner")
-    org = _owned(owner, status="pending")
+    org = people.owned(owner, name="Старое имя", with_place=False, status="pending")
     f.LocationFactory(organisation=org)
     client = people.pages_as(moderator)
     refused = client.post("/partner/moderation/organisations/org/", {"status": "rejected", "reason": "  "})
@@ -616,7 +589,7 @@ def test_rejecting_needs_a_reason_and_keeps_it_typed(moderator, mailoutbox) -> N
 
 def test_a_moderator_suspends_a_listing_from_its_page(moderator, mailoutbox) -> None:
     owner = people.user("owner")
-    org = _owned(owner)
+    org = people.owned(owner, name="Старое имя", with_place=False)
     client = people.pages_as(moderator)
     assert "Suspend: remove from the directory" in _page(client.get("/partner/o/org/"))
     # The owner does not get the moderator's buttons.
@@ -644,7 +617,7 @@ def test_a_moderator_suspends_a_listing_from_its_page(moderator, mailoutbox) -> 
 @pytest.mark.django_db(transaction=True)
 def test_publishing_a_listing_nobody_could_find_is_explained_not_a_crash(moderator) -> None:
     owner = people.user("owner")
-    org = _owned(owner, status="pending")  # no place, no service
+    org = people.owned(owner, name="Старое имя", with_place=False, status="pending")  # no place, no service
     response = people.pages_as(moderator).post("/partner/moderation/organisations/org/", {"status": "published"})
     assert response.status_code == 400
     assert "needs at least one place" in _page(response)
@@ -657,7 +630,7 @@ def test_coalition_applications_are_decided_by_its_coordinator_only(taxonomy, ma
     alliance.min_recommendations, alliance.candidate_term_days = 2, 365
     alliance.save()
     owner = people.user("owner")
-    org = _owned(owner)
+    org = people.owned(owner, name="Старое имя", with_place=False)
     client = people.pages_as(owner)
     client.post("/partner/o/org/apply/", {"net-net_alliance": "member"})
     ms = m.Membership.objects.get(organisation=org)
@@ -701,7 +674,7 @@ def test_members_recommend_applicants_from_their_page(taxonomy) -> None:
 @pytest.mark.usefixtures("russian_default")
 @pytest.mark.usefixtures("russian_default")
 def test_every_page_renders_in_the_default_language(moderator) -> None:
-    org = _owned(moderator)
+    org = people.owned(moderator, name="Старое имя", with_place=False)
     client = Client()  # no Accept-Language: Russian, the site's first language
     for url in ("/accounts/login/", "/accounts/signup/", "/accounts/password-reset/"):
         response = client.get(url)
