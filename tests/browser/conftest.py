@@ -25,7 +25,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 
 from orgs import models as m
-from tests.conftest import CHROMIUM_ARGS, use_tiles
+from tests.conftest import CHROMIUM_ARGS, local_page, use_tiles
 from tests.factories import (
     CategoryFactory,
     LocationFactory,
@@ -277,3 +277,35 @@ def _directory() -> Directory:
     ServiceFactory(organisation=outsider, categories=[psy], locations=list(outsider.locations.all()))
     MembershipFactory(organisation=outsider, network=other)
     return Directory(network, pskov, spb_legal, spb_psy, smolensk, online)
+
+
+@pytest.fixture
+def partner_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A Chromium page at a desktop size for the partner forms, that may
+    reach only this machine."""
+    with local_page(monkeypatch, width=1200, height=900) as page:
+        yield page
+
+
+def pskov_place() -> m.Place:
+    """The town the partner forms' autocomplete offers for "Пско"."""
+    return PlaceFactory(
+        name="Pskov",
+        name_ru="Псков",
+        point=Point(28.33, 57.82, srid=4326),
+        timezone="Europe/Moscow",
+        names=["pskov", "псков"],
+        search_text="pskov | псков",
+    )
+
+
+def sign_in_as_partner(page: Any, base_url: str, email: str) -> None:
+    """Sign in through the login page (the account's password is
+    tests.people.PASSWORD) and land on the partner dashboard."""
+    from tests import people
+
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", email)
+    page.fill("#id_password", people.PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{base_url}/partner/")

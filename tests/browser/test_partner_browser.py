@@ -4,48 +4,25 @@ place, submit, and find the point that was clicked in the database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
-from django.contrib.gis.geos import Point
 
 from orgs import models as m
 from tests import factories as f
-from tests.conftest import local_page
-
-PASSWORD = "a-long-password-1"
+from tests import people
+from tests.browser.conftest import pskov_place, sign_in_as_partner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def partner_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """A Chromium page that may reach only this machine."""
-    with local_page(monkeypatch, width=1200, height=900) as page:
-        yield page
 
 
 def test_register_an_organisation_picking_the_point_on_the_map(live_server, partner_page) -> None:
     page = partner_page
     f.CategoryFactory(slug="psychological-help", name_en="Psychological help")
     f.NetworkFactory(slug="stop-sed", name="STOP SED", roles=["participant"])
-    pskov = f.PlaceFactory(
-        name="Pskov",
-        name_ru="Псков",
-        point=Point(28.33, 57.82, srid=4326),
-        timezone="Europe/Moscow",
-        names=["pskov", "псков"],
-        search_text="pskov | псков",
-    )
-    User.objects.create_user("anna@example.org", "anna@example.org", PASSWORD)
+    pskov = pskov_place()
+    User.objects.create_user("anna@example.org", "anna@example.org", people.PASSWORD)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "anna@example.org")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{live_server.url}/partner/")
+    sign_in_as_partner(page, live_server.url, "anna@example.org")
 
     page.goto(f"{live_server.url}/partner/register/")
     page.fill("#id_org-name", "АНО «Светлый дом»")

@@ -4,50 +4,28 @@ waits for approval with the point that was clicked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from django.contrib.auth.models import User
-from django.contrib.gis.geos import Point
 
 from orgs import models as m
 from tests import factories as f
-from tests.conftest import local_page
-
-PASSWORD = "a-long-password-1"
+from tests import people
+from tests.browser.conftest import pskov_place, sign_in_as_partner
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def partner_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    with local_page(monkeypatch, width=1200, height=900) as page:
-        yield page
-
-
 def test_add_a_place_picking_the_point_on_the_map(live_server, partner_page) -> None:
     page = partner_page
-    pskov = f.PlaceFactory(
-        name="Pskov",
-        name_ru="Псков",
-        point=Point(28.33, 57.82, srid=4326),
-        timezone="Europe/Moscow",
-        names=["pskov", "псков"],
-        search_text="pskov | псков",
-    )
+    pskov = pskov_place()
     # Autocommit here: a published listing is written with its place, then published.
     org = f.OrganisationFactory(slug="org", name="АНО «Дом»", status=m.PublicationStatus.PENDING)
     f.LocationFactory(organisation=org)
     m.Organisation.objects.filter(pk=org.pk).update(status=m.PublicationStatus.PUBLISHED)
-    owner = User.objects.create_user("anna@example.org", "anna@example.org", PASSWORD)
+    owner = User.objects.create_user("anna@example.org", "anna@example.org", people.PASSWORD)
     m.OrganisationAccess.objects.create(organisation=org, user=owner)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", "anna@example.org")
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url(f"{live_server.url}/partner/")
+    sign_in_as_partner(page, live_server.url, "anna@example.org")
 
     page.goto(f"{live_server.url}/partner/o/org/")
     page.click("a[href='/partner/o/org/locations/new/']")
