@@ -149,3 +149,19 @@ def moderator() -> Any:
     from tests import people
 
     return people.moderator()
+
+
+def emailed_link_token(path: str) -> str:
+    """The token (``?t=``) of the latest e-mailed link to ``path``, from
+    Django's test outbox."""
+    import re
+    from urllib.parse import parse_qs, urlsplit
+
+    from django.core import mail
+
+    for message in reversed(mail.outbox):
+        for url in re.findall(r"https?://\S+", str(message.body)):
+            parts = urlsplit(url)
+            if parts.path == path:
+                return parse_qs(parts.query)["t"][0]
+    raise AssertionError(f"no e-mailed link to {path}")

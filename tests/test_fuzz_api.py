@@ -19,12 +19,10 @@ Bugs the fuzzer found are kept as plain regression tests at the end.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import traceback
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import schemathesis
@@ -33,7 +31,6 @@ from django.contrib.auth import SESSION_KEY as SESSION_KEY_FIELD
 from django.contrib.auth.models import Group, User
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
-from django.core import mail
 from django.core.signals import request_finished, request_started
 from django.db import OperationalError, close_old_connections, connection, transaction
 from django.utils import timezone
@@ -55,6 +52,7 @@ from orgs import models as m
 from orgs import press, selectors, services
 from orgs.permissions import MODERATORS_GROUP
 from orgs.seed import seed_load
+from tests.conftest import emailed_link_token
 
 # Generated cases per operation (valid and invalid); the coverage phase adds its
 # boundary cases on top: about 3,000 cases for the 42 operations.
@@ -186,16 +184,6 @@ def _build_world() -> None:
     _build_press_world(moderator)
 
 
-def _press_link_token(path: str) -> str:
-    """The token of the latest e-mailed link to ``path`` (it travels as ``?t=``)."""
-    for message in reversed(mail.outbox):
-        for url in re.findall(r"https?://\S+", str(message.body)):
-            parts = urlsplit(url)
-            if parts.path == path:
-                return parse_qs(parts.query)["t"][0]
-    raise AssertionError(f"no e-mailed link to {path}")
-
-
 def _build_press_world(moderator: User) -> None:
     """Press requests with real tokens: one waiting for confirmation, one
     confirmed and sent to an expert; experts who may still be asked. Valid
@@ -222,7 +210,7 @@ def _build_press_world(moderator: User) -> None:
     req, tracking = press.press_request_confirm(token=created.confirm_token, base_url=BASE_URL)
     if not req.invitations.exists():
         press.press_request_send(user=moderator, press_request=req, expert_ids=[experts[0].pk], base_url=BASE_URL)
-    invitation = _press_link_token("/press/answer/")
+    invitation = emailed_link_token("/press/answer/")
     still_eligible = [r.expert.pk for r in press.experts_ranked(press_request=req)]
     press_ids = [{"id": req.pk}, {"id": waiting.request.pk}]
     KNOWN_PATHS.update(

@@ -20,16 +20,13 @@ unset, no element came out of a payload, no link or form leads to a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.contrib.gis.geos import Point
-from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +34,7 @@ from orgs import models as m
 from orgs import press, services
 from orgs.permissions import MODERATORS_GROUP
 from tests.browser.conftest import PSKOV, Site
-from tests.conftest import wait_until
+from tests.conftest import emailed_link_token, wait_until
 from tests.factories import (
     ActivePeopleCentreFactory,
     CategoryFactory,
@@ -83,15 +80,6 @@ class World:
     press_request: m.PressRequest
     tracking_token: str
     invitation_token: str
-
-
-def _link_token(path: str) -> str:
-    for message in reversed(mail.outbox):
-        for url in re.findall(r"https?://\S+", str(message.body)):
-            parts = urlsplit(url)
-            if parts.path == path:
-                return parse_qs(parts.query)["t"][0]
-    raise AssertionError(f"no e-mailed link to {path}")
 
 
 def _build(base_url: str) -> World:
@@ -262,7 +250,7 @@ def _build(base_url: str) -> World:
         moderator=moderator,
         press_request=req,
         tracking_token=tracking,
-        invitation_token=_link_token("/press/answer/"),
+        invitation_token=emailed_link_token("/press/answer/"),
     )
 
 
