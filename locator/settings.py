@@ -250,7 +250,8 @@ LARGE_UPLOAD_VIEWS = {"admin:hsds-import": "HSDS_UPLOAD_MAX_BYTES"}
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # DRF's JSON parser with a cap on nesting (a deep body was a RecursionError, a 500).
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     # A public map pans and zooms: each move is one viewport request. 120/min
     # lets a person browse freely and stops a scraper walking the whole map.
@@ -339,6 +340,8 @@ LOGIN_REDIRECT_URL = "frontend:partner:dashboard"
 LOGOUT_REDIRECT_URL = "frontend:home"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# A failed CSRF check gets the site's own error page (JSON under /api/).
+CSRF_FAILURE_VIEW = "frontend.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 
 # Content-Security-Policy (django-csp). No 'unsafe-inline' and no 'unsafe-eval'
