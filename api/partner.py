@@ -24,8 +24,8 @@ from rest_framework.views import APIView
 
 from api.errors import write_errors
 from api.serializers import JSONInput
+from orgs import lookups, permissions, services
 from orgs import models as m
-from orgs import permissions, services
 
 # --- input -----------------------------------------------------------------------
 
@@ -280,10 +280,20 @@ class MembershipDecisionOutput(serializers.Serializer):
     until = serializers.DateField(allow_null=True)
 
 
+class QueuePossibleDuplicateOutput(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=m.PublicationStatus.choices)
+    reason = serializers.ChoiceField(choices=["identifier", "similar_name"])
+
+
 class QueueOrganisationOutput(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     created_at = serializers.DateTimeField()
+    possible_duplicates = QueuePossibleDuplicateOutput(
+        many=True, help_text="Listings of any status this one may duplicate (moderators only)."
+    )
 
 
 class QueueChangeRequestOutput(serializers.Serializer):
@@ -396,7 +406,7 @@ class OrganisationEditView(PartnerView):
         responses={200: ChangeOutput, **write_errors()},
     )
     def patch(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         data = _valid(OrganisationUpdateInput, request, partial=True)
         return Response(
             _change_response(services.organisation_update(user=_user(request), organisation=org, changes=data))
@@ -410,7 +420,7 @@ class LocationEditView(PartnerView):
         responses={200: ChangeOutput, **write_errors()},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        location = get_object_or_404(m.Location.objects.select_related("organisation"), pk=pk)
+        location = lookups.visible_location(request.user, pk)
         data = _valid(LocationInput, request, partial=True)
         change_request = services.location_update(user=_user(request), location=location, changes=data)
         return Response(_change_response(change_request))
@@ -426,7 +436,7 @@ class LocationEditView(PartnerView):
         responses={202: ChangeOutput, 204: None, **write_errors()},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        location = get_object_or_404(m.Location.objects.select_related("organisation"), pk=pk)
+        location = lookups.visible_location(request.user, pk)
         change_request = services.location_remove(user=_user(request), location=location)
         if change_request is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
@@ -444,7 +454,7 @@ class LocationCreateView(PartnerView):
         responses={201: LocationAddedOutput, 202: LocationAddedOutput, **write_errors()},
     )
     def post(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         data = _valid(LocationInput, request)
         result = services.location_add(user=_user(request), organisation=org, data=data)
         if isinstance(result, m.ChangeRequest):
@@ -458,7 +468,7 @@ class IdentifiersView(PartnerView):
         responses={200: IdentifiersOutput, **write_errors(bad_request=False)},
     )
     def get(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         if not (
             permissions.can_edit_organisation(request.user, org)
             or permissions.can_moderate_organisation(request.user, org)
@@ -477,7 +487,7 @@ class IdentifiersView(PartnerView):
         responses={200: ChangeOutput, **write_errors()},
     )
     def put(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         data = _valid(IdentifiersInput, request)
         change_request = services.organisation_update(
             user=_user(request), organisation=org, changes={"identifiers": data["identifiers"]}
@@ -486,7 +496,7 @@ class IdentifiersView(PartnerView):
 
 
 def _manageable(request: Request, slug: str) -> m.Organisation:
-    org = get_object_or_404(m.Organisation, slug=slug)
+    org = lookups.visible_organisation(request.user, slug)
     if not permissions.can_manage_editors(request.user, org):
         raise PermissionDenied(str(services.NOT_OWNER))
     return org
@@ -522,6 +532,7 @@ class EditorRemoveView(PartnerView):
         responses={204: None, **write_errors()},
     )
     def delete(self, request: Request, slug: str, pk: int) -> Response:
+        lookups.require_team(request.user, lookups.visible_organisation(request.user, slug))
         access = get_object_or_404(
             m.OrganisationAccess.objects.select_related("organisation"), pk=pk, organisation__slug=slug
         )
@@ -537,7 +548,7 @@ class InvitationCreateView(PartnerView):
         responses={201: InvitationOutput, **write_errors()},
     )
     def post(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         data = _valid(InvitationInput, request)
         invitation = services.invitation_create(
             user=_user(request),
@@ -556,6 +567,7 @@ class InvitationRevokeView(PartnerView):
         summary="Withdraw an invitation not answered yet", request=None, responses={204: None, **write_errors()}
     )
     def delete(self, request: Request, slug: str, pk: int) -> Response:
+        lookups.require_team(request.user, lookups.visible_organisation(request.user, slug))
         invitation = get_object_or_404(
             m.OrganisationInvitation.objects.select_related("organisation"), pk=pk, organisation__slug=slug
         )
@@ -578,7 +590,7 @@ class InvitationAcceptView(PartnerView):
 class ServiceCreateView(PartnerView):
     @extend_schema(summary="Add a service", request=ServiceInput, responses={201: IdOutput, **write_errors()})
     def post(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         data = _valid(ServiceInput, request)
         service = services.service_save(user=_user(request), organisation=org, data=data)
         return Response({"id": service.pk}, status=status.HTTP_201_CREATED)
@@ -587,7 +599,7 @@ class ServiceCreateView(PartnerView):
 class ServiceEditView(PartnerView):
     @extend_schema(summary="Edit a service", request=ServiceInput, responses={200: IdOutput, **write_errors()})
     def patch(self, request: Request, slug: str, pk: int) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         service = get_object_or_404(m.Service, pk=pk, organisation=org)
         data = _valid(ServiceInput, request, partial=True)
         services.service_save(user=_user(request), organisation=org, data=data, service=service)
@@ -601,7 +613,7 @@ class ConfirmAccurateView(PartnerView):
         responses={200: VerifiedOutput, **write_errors(bad_request=False)},
     )
     def post(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         org = services.organisation_confirm_accurate(organisation=org, user=_user(request))
         return Response({"last_verified_at": org.last_verified_at})
 
@@ -613,7 +625,7 @@ class ClaimView(PartnerView):
         responses={201: IdStatusOutput, **write_errors()},
     )
     def post(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         data = _valid(ClaimInput, request)
         claim = services.claim_create(user=_user(request), organisation=org, message=data["message"])
         return Response({"id": claim.pk, "status": claim.status}, status=status.HTTP_201_CREATED)
@@ -625,7 +637,7 @@ class HistoryView(PartnerView):
         responses={200: VersionOutput(many=True), **write_errors(bad_request=False)},
     )
     def get(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         if not (
             permissions.can_edit_organisation(request.user, org)
             or permissions.can_moderate_organisation(request.user, org)
@@ -653,7 +665,7 @@ class RestoreView(PartnerView):
         summary="Restore a recorded version", request=RestoreInput, responses={200: RestoredOutput, **write_errors()}
     )
     def post(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         data = _valid(RestoreInput, request)
         services.organisation_restore(user=_user(request), organisation=org, history_id=data["history_id"])
         return Response({"restored": data["history_id"]})
@@ -665,7 +677,7 @@ class MembershipApplyView(PartnerView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(MembershipApplyInput, request)
-        org = get_object_or_404(m.Organisation, slug=data["organisation"])
+        org = lookups.visible_organisation(request.user, data["organisation"])
         network = get_object_or_404(m.Network, slug=data["network"])
         ms = services.membership_apply(user=_user(request), organisation=org, network=network, role=data["role"])
         return Response({"id": ms.pk, "status": ms.status}, status=status.HTTP_201_CREATED)
@@ -678,9 +690,9 @@ class RecommendView(PartnerView):
         responses={201: RecommendationsOutput, **write_errors()},
     )
     def post(self, request: Request, pk: int) -> Response:
-        membership = get_object_or_404(m.Membership, pk=pk)
+        membership = lookups.visible_membership(request.user, pk)
         data = _valid(RecommendInput, request)
-        recommender = get_object_or_404(m.Organisation, slug=data["recommender"])
+        recommender = lookups.visible_organisation(request.user, data["recommender"])
         services.membership_recommend(
             user=_user(request), recommender=recommender, membership=membership, text=data["text"]
         )
@@ -708,7 +720,7 @@ class ModerateOrganisationView(PartnerView):
         responses={200: SlugStatusOutput, **write_errors()},
     )
     def post(self, request: Request, slug: str) -> Response:
-        org = get_object_or_404(m.Organisation, slug=slug)
+        org = lookups.visible_organisation(request.user, slug)
         data = _valid(ModerationInput, request)
         org = services.organisation_moderate(user=_user(request), organisation=org, **data)
         return Response({"slug": org.slug, "status": org.status})
@@ -721,7 +733,7 @@ class DecideChangeRequestView(PartnerView):
         responses={200: IdStatusOutput, **write_errors()},
     )
     def post(self, request: Request, pk: int) -> Response:
-        cr = get_object_or_404(m.ChangeRequest.objects.select_related("organisation"), pk=pk)
+        cr = lookups.visible_change_request(request.user, pk)
         data = _valid(DecisionInput, request)
         cr = services.change_request_decide(user=_user(request), change_request=cr, **data)
         return Response({"id": cr.pk, "status": cr.status})
@@ -732,7 +744,7 @@ class DecideClaimView(PartnerView):
         summary="Approve or reject a claim", request=DecisionInput, responses={200: IdStatusOutput, **write_errors()}
     )
     def post(self, request: Request, pk: int) -> Response:
-        claim = get_object_or_404(m.Claim.objects.select_related("organisation"), pk=pk)
+        claim = lookups.visible_claim(request.user, pk)
         data = _valid(DecisionInput, request)
         claim = services.claim_decide(user=_user(request), claim=claim, **data)
         return Response({"id": claim.pk, "status": claim.status})
@@ -745,7 +757,7 @@ class DecideMembershipView(PartnerView):
         responses={200: MembershipDecisionOutput, **write_errors()},
     )
     def post(self, request: Request, pk: int) -> Response:
-        membership = get_object_or_404(m.Membership.objects.select_related("network", "organisation"), pk=pk)
+        membership = lookups.visible_membership(request.user, pk)
         data = _valid(MembershipDecisionInput, request)
         ms = services.membership_decide(user=_user(request), membership=membership, **data)
         return Response({"id": ms.pk, "role": ms.role, "status": ms.status, "since": ms.since, "until": ms.until})

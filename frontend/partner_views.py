@@ -32,8 +32,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from frontend import labels
 from frontend import partner_forms as pf
 from frontend.maps import LEAFLET_VERSION
+from orgs import lookups, permissions, services
 from orgs import models as m
-from orgs import permissions, services
 from orgs.moderation import moderation_queue
 
 HISTORY_SHOWN = 50
@@ -314,7 +314,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def claim(request: HttpRequest, slug: str) -> HttpResponse:
-    org = get_object_or_404(m.Organisation, slug=slug)
+    org = lookups.visible_organisation(request.user, slug)
     form = pf.ClaimForm(request.POST or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -374,7 +374,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "org": org,
             "can_edit": can_edit,
-            "can_moderate": permissions.can_moderate_organisation(user, org),
+            "can_moderate": permissions.can_decide_organisation(user, org),
             "changes": _change_rows(
                 org.change_requests.filter(status=m.Decision.PENDING).select_related("location").order_by("created_at")
             ),
@@ -602,7 +602,7 @@ def service_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
 @login_required
 @require_POST
 def confirm_accurate(request: HttpRequest, slug: str) -> HttpResponse:
-    org = get_object_or_404(m.Organisation, slug=slug)
+    org = lookups.visible_organisation(request.user, slug)
     services.organisation_confirm_accurate(organisation=org, user=_user(request))
     messages.success(request, _("Thank you: the listing is marked as checked today."))
     if request.POST.get("next") == "dashboard":
@@ -949,6 +949,12 @@ def _queue_context(user: User, failed: Failed | None = None) -> dict[str, Any]:
         .select_related("organisation", "network")
         .order_by("created_at")
     )
+    look_alikes = {
+        o["slug"]: [{**d, "status_label": m.PublicationStatus(d["status"]).label} for d in o["possible_duplicates"]]
+        for o in queue["organisations"]
+    }
+    for org in orgs:
+        org.possible_duplicates = look_alikes.get(org.slug, [])  # type: ignore[attr-defined]
     for ms in memberships:
         ms.recommendation_count = counts[ms.pk]["recommendations"]  # type: ignore[attr-defined]
         ms.offers_candidate = bool(  # type: ignore[attr-defined]
@@ -1010,7 +1016,7 @@ def moderate_organisation(request: HttpRequest, slug: str) -> HttpResponse:
     """Publish or reject from the queue; publish, suspend or reject from the
     organisation's own page (``next=organisation``)."""
     user = _require_moderator(request)
-    org = get_object_or_404(m.Organisation, slug=slug)
+    org = lookups.visible_organisation(user, slug)
     reason = request.POST.get("reason", "")
     status = request.POST.get("status", "")
     from_page = request.POST.get("next") == "organisation"
@@ -1045,7 +1051,7 @@ def _approve(request: HttpRequest) -> bool:
 @require_POST
 def decide_change(request: HttpRequest, pk: int) -> HttpResponse:
     user = _require_moderator(request)
-    cr = get_object_or_404(m.ChangeRequest.objects.select_related("organisation"), pk=pk)
+    cr = lookups.visible_change_request(user, pk)
     reason = request.POST.get("reason", "")
     try:
         cr = services.change_request_decide(user=user, change_request=cr, approve=_approve(request), reason=reason)
@@ -1058,7 +1064,7 @@ def decide_change(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide_claim(request: HttpRequest, pk: int) -> HttpResponse:
     user = _require_moderator(request)
-    item = get_object_or_404(m.Claim.objects.select_related("organisation"), pk=pk)
+    item = lookups.visible_claim(user, pk)
     reason = request.POST.get("reason", "")
     try:
         item = services.claim_decide(user=user, claim=item, approve=_approve(request), reason=reason)
@@ -1071,7 +1077,7 @@ def decide_claim(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide_membership(request: HttpRequest, pk: int) -> HttpResponse:
     user = _require_moderator(request)
-    ms = get_object_or_404(m.Membership.objects.select_related("network", "organisation"), pk=pk)
+    ms = lookups.visible_membership(user, pk)
     reason = request.POST.get("reason", "")
     try:
         ms = services.membership_decide(

@@ -309,6 +309,9 @@ MAP_TILES_ATTRIBUTION = env_str(
 # The quick-exit button (and the Escape key) replaces the page with this
 # neutral one, so that a glance at the screen shows nothing of the search.
 QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://yandex.ru/pogoda/")
+# Where a partner writes to the coordinators (e.g. when their organisation's
+# registry number is already held by a listing they cannot see).
+COORDINATORS_EMAIL = env_str("COORDINATORS_EMAIL", env_str("DEFAULT_FROM_EMAIL", "help-locator@localhost"))
 # Who may put the /embed/ widget in a frame (CSP frame-ancestors); every other
 # page refuses to be framed (X_FRAME_OPTIONS below).
 EMBED_FRAME_ANCESTORS = env_str("EMBED_FRAME_ANCESTORS", "*")

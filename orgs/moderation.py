@@ -11,13 +11,20 @@ from django.utils import timezone
 
 from orgs import models as m
 from orgs import permissions
+from orgs.duplicates import possible_duplicates
 
 
 def _scope(user: User | AnonymousUser) -> Q | None:
-    """None: everything (site moderators); otherwise the coordinator's coalitions."""
+    """None: everything (site moderators); otherwise the listings a coordinator
+    may decide on: active members of their coalitions
+    (``permissions.can_decide_organisation``). Applications to their coalition
+    reach them as memberships to decide, below."""
     if permissions.is_moderator(user):
         return None
-    return Q(memberships__network_id__in=permissions.coordinated_network_ids(user))
+    return Q(
+        memberships__network_id__in=permissions.coordinated_network_ids(user),
+        memberships__status=m.MembershipStatus.ACTIVE,
+    )
 
 
 def organisations_pending(user: User | AnonymousUser) -> QuerySet[m.Organisation]:
@@ -34,7 +41,12 @@ def moderation_queue(*, user: User | AnonymousUser, today: dt.date | None = None
     def scoped(qs: QuerySet[Any], path: str = "organisation__") -> QuerySet[Any]:
         if networks is None:
             return qs
-        return qs.filter(**{f"{path}memberships__network_id__in": networks}).distinct()
+        return qs.filter(
+            **{
+                f"{path}memberships__network_id__in": networks,
+                f"{path}memberships__status": m.MembershipStatus.ACTIVE,
+            }
+        ).distinct()
 
     change_requests = scoped(m.ChangeRequest.objects.filter(status=m.Decision.PENDING).select_related("organisation"))
     claims = scoped(m.Claim.objects.filter(status=m.Decision.PENDING).select_related("organisation", "requested_by"))
@@ -51,7 +63,23 @@ def moderation_queue(*, user: User | AnonymousUser, today: dt.date | None = None
         candidates = candidates.filter(network_id__in=networks)
     return {
         "organisations": [
-            {"slug": o.slug, "name": o.name, "created_at": o.created_at} for o in organisations_pending(user)
+            {
+                "slug": o.slug,
+                "name": o.name,
+                "created_at": o.created_at,
+                # Look-alikes of any status, by true points: for the moderator's
+                # eyes only (the registrant is told of public ones only).
+                "possible_duplicates": [
+                    {
+                        "slug": d.organisation.slug,
+                        "name": d.organisation.name,
+                        "status": d.organisation.status,
+                        "reason": d.reason,
+                    }
+                    for d in possible_duplicates(o)
+                ],
+            }
+            for o in organisations_pending(user)
         ],
         "change_requests": [
             {"id": c.pk, "organisation": c.organisation.slug, "changes": c.changes, "created_at": c.created_at}

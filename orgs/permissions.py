@@ -53,13 +53,32 @@ def is_owner(user: User, organisation: m.Organisation) -> bool:
     return m.OrganisationAccess.objects.filter(organisation=organisation, user=user, role=m.AccessRole.OWNER).exists()
 
 
-def can_moderate_organisation(user: User, organisation: m.Organisation) -> bool:
-    """Site moderators everywhere; a coordinator for organisations that are in,
-    or applying to, their coalition."""
-    if is_moderator(user):
-        return True
+# A coordinator's rights over an organisation come from its membership of
+# their coalition, and only while that membership is alive: an application
+# being considered, or an active membership. A rejected, suspended or excluded
+# organisation is no longer the coalition's business (an outside review showed
+# a coordinator approving a stranger's claim of a listing they had rejected).
+REVIEWABLE_MEMBERSHIP = (m.MembershipStatus.APPLIED, m.MembershipStatus.ACTIVE)
+
+
+def _coordinator_membership(user: User, organisation: m.Organisation, statuses: tuple[str, ...]) -> bool:
     networks = coordinated_network_ids(user)
-    return bool(networks) and organisation.memberships.filter(network_id__in=networks).exists()
+    return bool(networks) and organisation.memberships.filter(network_id__in=networks, status__in=statuses).exists()
+
+
+def can_moderate_organisation(user: User, organisation: m.Organisation) -> bool:
+    """Who may look at an organisation's partner pages (protected addresses
+    included): site moderators everywhere; a coordinator while the
+    organisation applies to, or is an active member of, their coalition."""
+    return is_moderator(user) or _coordinator_membership(user, organisation, REVIEWABLE_MEMBERSHIP)
+
+
+def can_decide_organisation(user: User, organisation: m.Organisation) -> bool:
+    """Who may take site-wide decisions on a listing (publish, reject, suspend,
+    approve its change requests and claims): site moderators, and coordinators
+    of a coalition it is an active member of. An application alone gives a
+    coordinator the coalition's own decision (the membership), not the site's."""
+    return is_moderator(user) or _coordinator_membership(user, organisation, (m.MembershipStatus.ACTIVE,))
 
 
 def can_moderate_membership(user: User, membership: m.Membership) -> bool:

@@ -9,20 +9,18 @@ API are thin shells around these functions.
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
-from django.contrib.gis.measure import D
-from django.contrib.postgres.search import TrigramSimilarity
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -30,8 +28,9 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from orgs import duplicates, permissions, search_index
 from orgs import models as m
-from orgs import permissions, search_index
+from orgs.duplicates import Duplicate
 from orgs.gazetteer import transliterate_ru
 
 # Fields of a published organisation that change only after a moderator agrees:
@@ -50,8 +49,6 @@ OPEN_ORGANISATION_FIELDS = (
 )
 OPEN_LOCATION_FIELDS = ("name", "timezone", "accessibility", "languages", "phone")
 
-DUPLICATE_RADIUS_KM = 5
-DUPLICATE_NAME_SIMILARITY = 0.45
 VERIFY_SALT = "orgs.verify"
 VERIFY_LINK_MAX_AGE = dt.timedelta(days=60)
 
@@ -112,12 +109,6 @@ class DuplicateSuspected(ValidationError):
         self.overridable = overridable
 
 
-@dataclass(frozen=True)
-class Duplicate:
-    organisation: m.Organisation
-    reason: str  # "identifier" or "similar_name"
-
-
 # --- helpers -----------------------------------------------------------------------
 
 
@@ -126,8 +117,21 @@ def _require(condition: bool, message: str | Promise) -> None:
         raise PermissionDenied(message)
 
 
+def _lock(namespace: str, key: str) -> None:
+    """A transaction-scoped PostgreSQL advisory lock: every worker on every
+    server waits for the same one, and it is released with the commit."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [zlib.crc32(namespace.encode()) - 2**31, zlib.crc32(key.encode()) - 2**31],
+        )
+
+
 def _unique_slug(name: str) -> str:
     base = slugify(transliterate_ru(name))[:100] or "organisation"
+    # Two listings of one name registered at once would both pick the same
+    # free slug, and the second would fail on the unique index at commit.
+    _lock("organisation_slug", base)
     slug, n = base, 1
     while m.Organisation.objects.filter(slug=slug).exists():
         n += 1
@@ -176,41 +180,24 @@ def _point(data: Mapping[str, Any]) -> Point | None:
 
 def organisation_duplicates(
     *,
+    user: User,
     name: str,
     points: Sequence[Point] = (),
     ogrn: str | None = None,
     inn: str | None = None,
     identifiers: Sequence[Mapping[str, Any]] = (),
 ) -> list[Duplicate]:
-    """Listings that look like the one being registered: the same registry
-    identifier anywhere (ОГРН, ИНН or another country's), or a similar name
-    (trigram) within a few kilometres."""
-    found: list[Duplicate] = []
-    ident = Q()
-    if ogrn:
-        ident |= Q(ogrn=ogrn)
-    if inn:
-        ident |= Q(inn=inn)
-    for item in identifiers:
-        scheme, number = str(item.get("scheme", "")).strip(), str(item.get("identifier", "")).strip()
-        if scheme and number:
-            ident |= Q(identifiers__scheme__iexact=scheme, identifiers__identifier__iexact=number)
-    if ident:
-        found += [Duplicate(org, "identifier") for org in m.Organisation.objects.filter(ident).distinct()]
-    seen = {d.organisation.pk for d in found}
-    if points:
-        near = Q()
-        for point in points:
-            near |= Q(locations__point__dwithin=(point, D(km=DUPLICATE_RADIUS_KM)))
-        similar = (
-            m.Organisation.objects.filter(near)
-            .annotate(similarity=TrigramSimilarity("name", name))
-            .filter(similarity__gte=DUPLICATE_NAME_SIMILARITY)
-            .exclude(pk__in=seen)
-            .distinct()
-            .order_by("-similarity")[:5]
-        )
-        found += [Duplicate(org, "similar_name") for org in similar]
+    """The listings a registration looks like, as the registrant may be told
+    (``orgs.duplicates.for_registrant``). A registry number that a listing the
+    registrant may not see already holds is refused here, without naming it."""
+    found, held = duplicates.for_registrant(
+        user=user,
+        name=name,
+        points=points,
+        identifiers=duplicates.Identifiers(ogrn=ogrn, inn=inn, others=identifiers),
+    )
+    if held is not None:
+        raise ValidationError({held: [duplicates.IDENTIFIER_HELD % {"email": settings.COORDINATORS_EMAIL}]})
     return found
 
 
@@ -227,17 +214,21 @@ def organisation_register(
     _require(bool(user.is_authenticated and user.is_active), NOT_ALLOWED)
     locations = list(data.get("locations", []))
     points = [p for p in (_point(loc) for loc in locations) if p is not None]
-    duplicates = organisation_duplicates(
+    # One registration of a person's at a time, so a double-submitted form
+    # finds the first one (theirs, so it may be named) instead of saving twice.
+    _lock("organisation_register", str(user.pk))
+    found = organisation_duplicates(
+        user=user,
         name=data["name"],
         points=points,
         ogrn=data.get("ogrn"),
         inn=data.get("inn"),
         identifiers=data.get("identifiers", []),
     )
-    if any(d.reason == "identifier" for d in duplicates):
-        raise DuplicateSuspected([d for d in duplicates if d.reason == "identifier"], overridable=False)
-    if duplicates and not confirm_not_duplicate:
-        raise DuplicateSuspected(duplicates, overridable=True)
+    if any(d.reason == "identifier" for d in found):
+        raise DuplicateSuspected([d for d in found if d.reason == "identifier"], overridable=False)
+    if found and not confirm_not_duplicate:
+        raise DuplicateSuspected(found, overridable=True)
 
     with search_index.deferred():
         org = m.Organisation(
@@ -383,8 +374,10 @@ def organisation_update(
     gated: dict[str, Any] = {
         f: v for f, v in proposed.items() if f in GATED_ORGANISATION_FIELDS and getattr(org, f) != v
     }
-    if gated.get("ogrn") and m.Organisation.objects.filter(ogrn=gated["ogrn"]).exclude(pk=org.pk).exists():
-        raise ValidationError({"ogrn": [DUPLICATE_IDENTIFIER]})
+    for number in ("ogrn", "inn"):
+        # Refused at once, not left to a moderator: the number names another listing.
+        if gated.get(number) and m.Organisation.objects.filter(**{number: gated[number]}).exclude(pk=org.pk).exists():
+            raise ValidationError({number: [DUPLICATE_IDENTIFIER]})
     old_identifiers = _identifier_rows(org)
     new_identifiers = None if identifiers is None else _identifiers_clean(org, identifiers)
     for field in OPEN_ORGANISATION_FIELDS:
@@ -723,7 +716,7 @@ def _decide(item: Any, *, user: User, approve: bool, reason: str) -> None:
 def organisation_moderate(*, user: User, organisation: m.Organisation, status: str, reason: str = "") -> m.Organisation:
     """Publish, reject or suspend a listing; the owners are e-mailed the decision and reason.
     Suspended and rejected listings leave every public output with this commit."""
-    _require(permissions.can_moderate_organisation(user, organisation), NOT_COORDINATOR)
+    _require(permissions.can_decide_organisation(user, organisation), NOT_COORDINATOR)
     if status not in {m.PublicationStatus.PUBLISHED, m.PublicationStatus.REJECTED, m.PublicationStatus.SUSPENDED}:
         raise ValidationError({"status": [_("Choose publish, reject or suspend.")]})
     if status != m.PublicationStatus.PUBLISHED and not reason.strip():
@@ -751,7 +744,7 @@ def organisation_moderate(*, user: User, organisation: m.Organisation, status: s
 def change_request_decide(
     *, user: User, change_request: m.ChangeRequest, approve: bool, reason: str = ""
 ) -> m.ChangeRequest:
-    _require(permissions.can_moderate_organisation(user, change_request.organisation), NOT_COORDINATOR)
+    _require(permissions.can_decide_organisation(user, change_request.organisation), NOT_COORDINATOR)
     cr = m.ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
     if not approve and not reason.strip():
         raise ValidationError({"reason": [_("Give the reason: it is sent to the organisation.")]})
@@ -778,7 +771,7 @@ def claim_create(*, user: User, organisation: m.Organisation, message: str = "")
 
 @transaction.atomic
 def claim_decide(*, user: User, claim: m.Claim, approve: bool, reason: str = "") -> m.Claim:
-    _require(permissions.can_moderate_organisation(user, claim.organisation), NOT_COORDINATOR)
+    _require(permissions.can_decide_organisation(user, claim.organisation), NOT_COORDINATOR)
     claim = m.Claim.objects.select_for_update().get(pk=claim.pk)
     _decide(claim, user=user, approve=approve, reason=reason)
     if approve:

@@ -112,6 +112,10 @@ EDITORS = {"owner", "editor", "moderator", "admin"}
 # Who decides who edits: the owner and site moderators, not an invited editor.
 OWNERS = {"owner", "moderator", "admin"}
 MODERATORS = {"coordinator", "moderator", "admin"}
+# Site-wide decisions on the listing: the world's membership is only an
+# application, which gives its coordinator the membership decision alone
+# (tests/test_coordinator_scope.py goes through every membership status).
+DECIDERS = {"moderator", "admin"}
 SIGNED_IN = set(ACTORS) - {"anonymous"}
 # A published listing's new place, or removal, waits for approval unless a moderator does it.
 WAITS = {"owner": 202, "editor": 202, "moderator": 201, "admin": 201}
@@ -212,21 +216,21 @@ def _actions(world: World) -> dict[str, tuple[str, str, dict[str, Any], set[str]
             "post",
             f"{v1}/moderation/organisations/owned",
             {"status": "suspended", "reason": "Проверка"},
-            MODERATORS,
+            DECIDERS,
             200,
         ),
         "decide change request": (
             "post",
             f"{v1}/moderation/change-requests/{world.change_request.pk}",
             {"approve": True},
-            MODERATORS,
+            DECIDERS,
             200,
         ),
         "decide claim": (
             "post",
             f"{v1}/moderation/claims/{world.claim.pk}",
             {"approve": False, "reason": "Нет"},
-            MODERATORS,
+            DECIDERS,
             200,
         ),
         "decide membership": (
