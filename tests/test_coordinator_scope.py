@@ -35,7 +35,9 @@ def _world(status: str) -> dict[str, Any]:
     m.NetworkCoordinator.objects.create(network=network, user=coordinator)
     org = f.OrganisationFactory(located=False, slug="shelter")
     f.LocationFactory(
-        organisation=org, point=Point(30.31, 59.93, srid=4326), visibility=m.Visibility.APPROXIMATE,
+        organisation=org,
+        point=Point(30.31, 59.93, srid=4326),
+        visibility=m.Visibility.APPROXIMATE,
         address=SECRET_ADDRESS,
     )
     membership = None

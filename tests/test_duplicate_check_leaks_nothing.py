@@ -106,9 +106,7 @@ def test_the_true_point_no_longer_decides_the_answer() -> None:
     "status", [m.PublicationStatus.PENDING, m.PublicationStatus.SUSPENDED, m.PublicationStatus.REJECTED]
 )
 def test_a_listing_the_public_cannot_see_is_never_named(status: str) -> None:
-    org = f.OrganisationFactory(
-        located=False, name=SECRET_NAME, status=status, ogrn="1027700132195", inn="7707083893"
-    )
+    org = f.OrganisationFactory(located=False, name=SECRET_NAME, status=status, ogrn="1027700132195", inn="7707083893")
     f.LocationFactory(organisation=org, point=SHELTER, visibility=m.Visibility.EXACT)
     client = people.api_as(people.user("attacker"))
     bodies = []
@@ -132,9 +130,7 @@ def test_a_listing_the_public_cannot_see_is_never_named(status: str) -> None:
 
 
 def test_the_registration_page_names_no_hidden_listing() -> None:
-    org = f.OrganisationFactory(
-        located=False, name=SECRET_NAME, status=m.PublicationStatus.SUSPENDED, inn="7707083893"
-    )
+    org = f.OrganisationFactory(located=False, name=SECRET_NAME, status=m.PublicationStatus.SUSPENDED, inn="7707083893")
     f.LocationFactory(organisation=org, point=SHELTER)
     client = people.pages_as(people.user("attacker"))
     data = {

@@ -4,7 +4,9 @@ Russian text search, the taxonomy and coalition lists; no private data."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.gis.geos import Point
+from geographiclib.geodesic import Geodesic
 
 from orgs import models as m
 from tests import factories as f
@@ -112,9 +114,36 @@ def test_no_private_data_in_public_organisation_output(api) -> None:
         address="Тайная, 1",
     )
     f.ExpertFactory(organisation=org, email="secret.expert@private.example", phone="+7 911 123-45-67")
-    text = api.get(f"{V1}/organisations/org").content.decode()
-    for secret in ("secret.expert@private.example", "123-45-67", "Тайная", "57.8136", "28.3496"):
+    response = api.get(f"{V1}/organisations/org")
+    text = response.content.decode()
+    for secret in ("secret.expert@private.example", "123-45-67", "Тайная"):
         assert secret not in text
+    # Positions by distance, not by digits: a blurred longitude may well start
+    # with the true one's digits (a substring check failed ~0.2% of runs).
+    true = Point(28.3496, 57.8136, srid=4326)
+    shown_positions = _coordinates(response.json())
+    assert shown_positions  # the place is shown, at its public point
+    for lon, lat in shown_positions:
+        shown = Point(lon, lat, srid=4326)
+        metres = Geodesic.WGS84.Inverse(true.y, true.x, shown.y, shown.x)["s12"]
+        assert metres >= settings.LOCATION_BLUR_M / 2 * 0.995, (lon, lat, metres)
+
+
+def _coordinates(data: object) -> list[tuple[float, float]]:
+    """Every (lon, lat) pair in an answer: GeoJSON coordinates or lat/lon fields."""
+    found: list[tuple[float, float]] = []
+    if isinstance(data, dict):
+        if isinstance(data.get("lat"), float) and isinstance(data.get("lon"), float):
+            found.append((data["lon"], data["lat"]))
+        coords = data.get("coordinates")
+        if isinstance(coords, list) and len(coords) == 2 and all(isinstance(c, float) for c in coords):
+            found.append((coords[0], coords[1]))
+        for value in data.values():
+            found += _coordinates(value)
+    elif isinstance(data, list):
+        for value in data:
+            found += _coordinates(value)
+    return found
 
 
 def test_identifiers_of_a_person_are_not_public(api) -> None:
