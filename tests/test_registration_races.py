@@ -73,7 +73,10 @@ def test_two_people_registering_one_name_at_once_get_two_slugs() -> None:
     clients = [people.api_as(people.user("anna")), people.api_as(people.user("boris"))]
     bodies = [REGISTRATION, far]
     responses = _at_once(
-        [lambda c=c, b=b: c.post(f"{V1}/partner/organisations", b, format="json") for c, b in zip(clients, bodies)]
+        [
+            lambda c=c, b=b: c.post(f"{V1}/partner/organisations", b, format="json")
+            for c, b in zip(clients, bodies, strict=True)
+        ]
     )
     assert [r.status_code for r in responses] == [201, 201], [r.content for r in responses]
     assert len({r.json()["slug"] for r in responses}) == 2
