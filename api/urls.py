@@ -3,9 +3,10 @@ from __future__ import annotations
 from csp.constants import SELF
 from csp.decorators import csp_replace
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from api import errors, partner, views
+from api.schema import SchemaView
 
 v1: list[URLPattern | URLResolver] = [
     path("nearest", views.NearestView.as_view(), name="nearest"),
@@ -65,7 +66,7 @@ v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("v1/", include((v1, "v1"))),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     # Swagger UI renders inline styles: allowed on this page only (without a
     # nonce in the directive, which would make browsers ignore 'unsafe-inline').
     path(
