@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -28,9 +28,14 @@ from rest_framework.views import APIView
 
 from api.errors import FORBIDDEN, public_errors, write_errors
 from api.serializers import JSONInput
+from locator.middleware import client_ip
 from orgs import models as m
 from orgs import press
 
+DUPLICATE = OpenApiResponse(
+    {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
+    description="The same request from the same address was saved a moment ago; this one is not saved again.",
+)
 LANGUAGE = r"^[a-z]{2,3}$"
 # Coordinators' lists come in pages: requests pile up over the years.
 PER_PAGE = 50
@@ -243,16 +248,17 @@ class PressRequestCreateView(PublicView):
     @extend_schema(
         summary="Ask for an expert comment (confirmed by an e-mailed link before anything happens)",
         request=PressRequestInput,
-        responses={201: CreatedOutput, **public_errors()},
+        responses={201: CreatedOutput, 409: DUPLICATE, **public_errors()},
     )
     def post(self, request: Request) -> Response:
         data = _valid(PressRequestInput, request.data)
         try:
-            created = press.press_request_create(
-                data=data, client_ip=request.META.get("REMOTE_ADDR"), base_url=_base_url(request)
-            )
+            created = press.press_request_create(data=data, client_ip=client_ip(request), base_url=_base_url(request))
         except press.RateLimited as exc:
             return Response({"detail": exc.message}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        except press.DuplicateRequest as exc:
+            # Saved once already: 409 and no second mail (the first one's link confirms it).
+            return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
         return Response(
             {
                 "status": created.request.status,

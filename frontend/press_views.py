@@ -33,6 +33,7 @@ from api.press import urgent_first
 from frontend import labels
 from frontend import selectors as fs
 from frontend.templatetags.frontend_tags import localized
+from locator.middleware import client_ip
 from orgs import models as m
 from orgs import press
 
@@ -173,11 +174,14 @@ def request_new(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 press.press_request_create(
-                    data=form.cleaned_data, client_ip=request.META.get("REMOTE_ADDR"), base_url=_base_url(request)
+                    data=form.cleaned_data, client_ip=client_ip(request), base_url=_base_url(request)
                 )
             except press.RateLimited as exc:
                 form.add_error(None, exc.message)
                 status = 429
+            except press.DuplicateRequest as exc:
+                # A double click: the browser shows this second answer, so it says what happened.
+                return _message(request, _("Already sent"), exc.message, status=409)
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:

@@ -46,8 +46,10 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from locator import ratelimit
 from orgs import gazetteer, permissions
 from orgs import models as m
+from orgs.press_duplicates import lock_and_find_duplicate
 
 # --- settings of the flow ------------------------------------------------------------
 
@@ -83,6 +85,9 @@ RATE_LIMITED = gettext_lazy(
     "Too many requests from this address in the last hour. Please wait an hour and try again, "
     "or write to the coalition directly."
 )
+DUPLICATE_REQUEST = gettext_lazy(
+    "This request was already sent a moment ago: it is saved once. Open the link in the e-mail we sent to confirm it."
+)
 HONEYPOT_FILLED = gettext_lazy("Leave this field empty.")
 LINK_INVALID = gettext_lazy("This link is not valid. Check that you copied the whole link from the e-mail.")
 LINK_USED = gettext_lazy("This link has already been used.")
@@ -105,6 +110,14 @@ NOTHING_TO_SHARE = gettext_lazy("Choose at least one contact to give the journal
 CONTACT_NOT_ALLOWED = gettext_lazy("Your profile does not allow sharing this contact, or it is empty.")
 SHARE_SOMETHING = gettext_lazy("Allow at least one contact (e-mail or phone) to be given to journalists.")
 ALREADY_EXPERT = gettext_lazy("You already have an expert profile in this organisation.")
+
+
+class DuplicateRequest(Exception):
+    """The same request from the same address was just saved (orgs/press_duplicates.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(str(DUPLICATE_REQUEST))
+        self.message = str(DUPLICATE_REQUEST)
 
 
 class RateLimited(Exception):
@@ -254,6 +267,9 @@ def press_request_create(
         network=network,
     )
     req.full_clean()
+    # The same request sent again (a double click, two at once) is not saved twice.
+    if lock_and_find_duplicate(email=req.email, topic=req.topic, questions=req.questions, now=now) is not None:
+        raise DuplicateRequest
     # Counted only for well-formed requests, just before anything is written or sent.
     _rate_check_and_count(email=req.email, client_ip=client_ip)
     req.save()
