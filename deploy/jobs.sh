@@ -1,13 +1,14 @@
 #!/bin/sh
 # The scheduled jobs in one long-running process, for compose.yaml (a host with
-# systemd uses the timers in deploy/systemd/ instead): press requests every five
-# minutes; verification reminders, expired sessions once a day; the search rows
+# systemd uses the timers in deploy/systemd/ instead): press requests and
+# failed-login records past their lockout every five minutes; verification reminders, expired sessions once a day; the search rows
 # rewritten in index order once a week (Sundays).
 set -eu
 : "${PUBLIC_BASE_URL:?PUBLIC_BASE_URL is required (links in e-mails)}"
 last_day=""
 while true; do
     python manage.py press_housekeeping --base-url "$PUBLIC_BASE_URL" || echo '{"level":"ERROR","logger":"jobs","message":"press_housekeeping failed"}'
+    python manage.py axes_prune || echo '{"level":"ERROR","logger":"jobs","message":"axes_prune failed"}'
     today="$(date -u +%F)"
     if [ "$today" != "$last_day" ] && [ "$(date -u +%H)" -ge 6 ]; then
         python manage.py verification_reminders --base-url "$PUBLIC_BASE_URL" &&
