@@ -181,3 +181,15 @@ def test_a_deactivated_account_keeps_no_rights_in_the_services(who: str) -> None
         services.membership_decide(user=account, membership=w["membership"], decision="suspend", reason="x")
     w["org"].refresh_from_db()
     assert w["org"].description != "Взлом" and w["org"].status == m.PublicationStatus.PUBLISHED
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_the_coordinators_queue_lists_what_they_may_decide(status: str) -> None:
+    w = _world(status)
+    w["org"].status = m.PublicationStatus.PENDING
+    w["org"].save()
+    queue = people.api_as(w["coordinator"]).get("/api/v1/moderation/queue").json()
+    decides = status in DECIDES
+    assert [o["slug"] for o in queue["organisations"]] == (["shelter"] if decides else [])
+    assert len(queue["claims"]) == len(queue["change_requests"]) == (1 if decides else 0)
+    assert [ms["organisation"] for ms in queue["memberships"]] == (["shelter"] if status == "applied" else [])
