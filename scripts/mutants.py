@@ -105,8 +105,14 @@ M = [
     ),
     (
         "orgs/moderation.py",
-        "        memberships__status=m.MembershipStatus.ACTIVE,\n",
-        "",
+        ", organisation__status=m.PublicationStatus.PENDING)",
+        ")",
+        "tests/test_coordinator_scope.py",
+    ),
+    (
+        "orgs/permissions.py",
+        "return organisation.status == m.PublicationStatus.PENDING and _coordinator_membership(",
+        "return _coordinator_membership(",
         "tests/test_coordinator_scope.py",
     ),
     (
