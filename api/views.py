@@ -7,7 +7,7 @@ import json
 import threading
 from typing import Any
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -33,10 +33,13 @@ TAXONOMY_CACHE_SECONDS = 60
 
 def _slug_ids(model: type[Any], *, fresh: bool = False) -> dict[str, int]:
     key = f"slug-ids:{model._meta.label_lower}"
-    ids: dict[str, int] | None = None if fresh else cache.get(key)
+    # The per-process cache: a map a few seconds staler in one worker than in
+    # another is harmless, and a shared cache would cost the query saved here.
+    local = caches["local"]
+    ids: dict[str, int] | None = None if fresh else local.get(key)
     if ids is None:
         ids = dict(model.objects.values_list("slug", "pk"))
-        cache.set(key, ids, TAXONOMY_CACHE_SECONDS)
+        local.set(key, ids, TAXONOMY_CACHE_SECONDS)
     return ids
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
@@ -56,16 +58,26 @@ def ReadReplicaMiddleware(
     return middleware
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The client's address for login throttling (django-axes) behind the reverse proxy.
+class _HasMeta(Protocol):
+    META: Mapping[str, Any]
 
-    deploy/nginx.conf overwrites X-Forwarded-For with the address it received
-    the connection from, so the header holds exactly one trustworthy value.
-    Used only when BEHIND_PROXY is on: without a proxy anyone could send the
-    header and dodge the lock-out.
+
+def client_ip(request: _HasMeta) -> str | None:
+    """Who the client is, for every limit that keys on an address: the login
+    lock-out (django-axes), the press request limit and the API throttles.
+
+    Without BEHIND_PROXY the socket's address, whatever headers say: anyone can
+    send X-Forwarded-For. With it, the last hop of X-Forwarded-For: the one the
+    proxy in front wrote (deploy/nginx.conf overwrites the header with the
+    address it received the connection from; a proxy that appends,
+    $proxy_add_x_forwarded_for, also puts its own hop last, after whatever the
+    client sent). A last hop that is not an address falls back to the socket's.
     """
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[-1].strip() or None
-    remote: str | None = request.META.get("REMOTE_ADDR")
+    remote: str | None = request.META.get("REMOTE_ADDR") or None
+    if settings.BEHIND_PROXY:
+        hop = str(request.META.get("HTTP_X_FORWARDED_FOR", "")).rsplit(",", 1)[-1].strip()
+        try:
+            return str(ipaddress.ip_address(hop))
+        except ValueError:
+            pass
     return remote

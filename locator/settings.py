@@ -254,10 +254,23 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # DRF's JSON parser with a cap on nesting (a deep body was a RecursionError, a 500).
     "DEFAULT_PARSER_CLASSES": ["api.parsers.SafeJSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    # A public map pans and zooms: each move is one viewport request. 120/min
-    # lets a person browse freely and stops a scraper walking the whole map.
-    "DEFAULT_THROTTLE_RATES": {"anon": env_str("API_ANON_RATE", "120/min")},
+    # Counted in the shared cache (CACHES below), so the rates hold across
+    # workers and servers; the address is locator.middleware.client_ip's.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonThrottle",
+        "api.throttling.UserReadThrottle",
+        "api.throttling.UserWriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # A public map pans and zooms: each move is one viewport request. 120/min
+        # lets a person browse freely and stops a scraper walking the whole map.
+        "anon": env_str("API_ANON_RATE", "120/min"),
+        # A signed-in partner or coordinator: pages, the map and lists read far
+        # more than a person clicks; edits and decisions a few a minute. Both
+        # stop a leaked session or a runaway script, not a person.
+        "user_read": env_str("API_USER_READ_RATE", "600/min"),
+        "user_write": env_str("API_USER_WRITE_RATE", "60/min"),
+    },
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     # Browser sessions only (with CSRF checks). DRF's default also accepts HTTP
     # Basic on every endpoint: a password guess per request, which the API
@@ -267,10 +280,6 @@ REST_FRAMEWORK = {
     # "format" is a search filter here (in person / online / phone), not a
     # renderer override.
     "URL_FORMAT_OVERRIDE": None,
-    # Throttling keys on the client address: X-Forwarded-For as set by the
-    # reverse proxy when BEHIND_PROXY (below), the socket's address otherwise
-    # (never a header a client could forge).
-    "NUM_PROXIES": 1 if env_bool("BEHIND_PROXY", False) else 0,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -293,7 +302,26 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# State every worker and every app server must share (rate limits, throttle
+# counters) lives in the "default" cache: PostgreSQL's cache table by default
+# (`manage.py createcachetable`, run after every migrate), Redis when REDIS_URL
+# is set. "local" is per process, for what may differ between workers for a
+# while (the taxonomy slug map in api/views.py).
+REDIS_URL = env_str("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "hl"}
+        if REDIS_URL
+        else {
+            "BACKEND": "locator.cache.DatabaseCache",
+            "LOCATION": "cache_entries",
+            # Django culls a third of the table past MAX_ENTRIES (300 by default),
+            # live counters too: room for every client of an hour's window.
+            "OPTIONS": {"MAX_ENTRIES": env_int("CACHE_MAX_ENTRIES", 50_000)},
+        }
+    ),
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
+}
 
 # Radius (metres) of the fixed offset applied to locations whose visibility is
 # "approximate"; the public point lies between half of it and all of it away
@@ -382,7 +410,9 @@ CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    AXES_CLIENT_IP_CALLABLE = "locator.middleware.client_ip"
+# One function decides the client's address for the lock-out, the press limit
+# and the throttles; it reads X-Forwarded-For only when BEHIND_PROXY is on.
+AXES_CLIENT_IP_CALLABLE = "locator.middleware.client_ip"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)

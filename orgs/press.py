@@ -34,7 +34,6 @@ from django.contrib.auth.models import User
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -65,8 +64,8 @@ MAX_DEADLINE_AHEAD = dt.timedelta(days=90)
 # The signed link an organisation's owner sends a person to create their expert profile.
 EXPERT_JOIN_SALT = "orgs.press.expert-join"
 EXPERT_JOIN_MAX_AGE = dt.timedelta(days=14)
-# Rate limits (fixed one-hour windows in the cache; nothing is written to the
-# database, and the client address is kept only as a keyed hash in the cache).
+# Rate limits (fixed one-hour windows in the shared cache, locator/ratelimit.py;
+# the client address and the e-mail are kept there only as keyed hashes).
 RATE_WINDOW_S = 3600
 REQUESTS_PER_EMAIL_PER_HOUR = 3
 REQUESTS_PER_IP_PER_HOUR = 10
@@ -171,15 +170,16 @@ def _rate_keys(*, email: str, client_ip: str | None) -> list[tuple[str, int]]:
 
 
 def _rate_check_and_count(*, email: str, client_ip: str | None) -> None:
-    keys = _rate_keys(email=email, client_ip=client_ip)
-    if any(int(cache.get(key, 0)) >= limit for key, limit in keys):
-        raise RateLimited
-    for key, _limit in keys:
-        cache.add(key, 0, RATE_WINDOW_S)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, RATE_WINDOW_S)
+    # Count first, then compare: workers answering at once each get their own
+    # count from the shared cache, so exactly the allowed number pass. A refused
+    # request is taken back and does not count against the next.
+    counted: list[str] = []
+    for key, limit in _rate_keys(email=email, client_ip=client_ip):
+        counted.append(key)
+        if ratelimit.hit(key, window_s=RATE_WINDOW_S) > limit:
+            for done in counted:
+                ratelimit.undo(done)
+            raise RateLimited
 
 
 # --- the journalist's request ----------------------------------------------------------

@@ -172,6 +172,8 @@ def app_environment(*, pg_port: int, host: str, port: int, workers: int) -> dict
         SECURE_HSTS_SECONDS="0",
         # One machine plays every visitor: the per-client throttle would stop it at once.
         API_ANON_RATE="1000000/second",
+        API_USER_READ_RATE="1000000/second",
+        API_USER_WRITE_RATE="1000000/second",
         GUNICORN_BIND=f"{host}:{port}",
         GUNICORN_WORKERS=str(workers),
         LOG_LEVEL="WARNING",
@@ -198,6 +200,7 @@ def prepare_database(*, synthetic: int, partners: int) -> dict[str, Any]:
 
     log("Migrating, loading the gazetteer")
     call_command("migrate", "--no-input", verbosity=0)
+    call_command("createcachetable")  # the shared cache (rate limits, throttles)
     call_command("load_gazetteer", "--if-empty", verbosity=0)
     if synthetic and not m.Organisation.objects.exists():
         log(f"Generating {synthetic} synthetic locations")

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from pytest_django import DjangoDbBlocker
 from rest_framework.test import APIClient
@@ -25,13 +25,20 @@ def _fast_passwords_and_fresh_cache(settings: Any) -> Iterator[None]:
     # PBKDF2 at its production cost makes every created user take a third of a
     # second; tests check permissions, not hashing strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Throttle counters and rate limits live in the cache: no test inherits another's.
+    # In-process tests count in a per-process cache: no database access for
+    # tests that need none, nothing left in the table. The shared backends (the
+    # database table, Redis) are tested under multi-worker gunicorn in
+    # tests/test_shared_limits.py.
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Throttle counters, rate limits and the taxonomy map: no test inherits another's.
     cache.clear()
+    caches["local"].clear()
     # Tests assert the English source texts; Russian, the product's default, is
     # checked where it matters with the russian_default fixture.
     settings.LANGUAGE_CODE = "en"
     yield
     cache.clear()
+    caches["local"].clear()
 
 
 @pytest.fixture(scope="module")

@@ -91,6 +91,7 @@ def prepare(name: str, *, verbosity: int = 0) -> None:
 
     The first migration creates the extensions (postgis, pg_trgm, unaccent, btree_gist)."""
     call_command("migrate", verbosity=0, interactive=False)
+    call_command("createcachetable")  # the shared cache (throttle counters)
     call_command("load_gazetteer", "--if-empty", verbosity=verbosity)
 
 
