@@ -16,15 +16,16 @@ from orgs.duplicates import possible_duplicates
 
 def _scope(user: User | AnonymousUser) -> Q | None:
     """None: everything (site moderators); otherwise the listings a coordinator
-    may decide on: active members of their coalitions
-    (``permissions.can_decide_organisation``). Applications to their coalition
-    reach them as memberships to decide, below."""
+    may decide on (``permissions.can_decide_organisation``): active members of
+    their coalitions, and pending registrations that apply to one."""
     if permissions.is_moderator(user):
         return None
-    return Q(
-        memberships__network_id__in=permissions.coordinated_network_ids(user),
-        memberships__status=m.MembershipStatus.ACTIVE,
+    networks = permissions.coordinated_network_ids(user)
+    deciding = m.Membership.objects.filter(network_id__in=networks).filter(
+        Q(status=m.MembershipStatus.ACTIVE)
+        | Q(status=m.MembershipStatus.APPLIED, organisation__status=m.PublicationStatus.PENDING)
     )
+    return Q(pk__in=deciding.values("organisation_id"))
 
 
 def organisations_pending(user: User | AnonymousUser) -> QuerySet[m.Organisation]:
@@ -38,15 +39,10 @@ def moderation_queue(*, user: User | AnonymousUser, today: dt.date | None = None
     scope = _scope(user)
     networks = None if scope is None else permissions.coordinated_network_ids(user)
 
-    def scoped(qs: QuerySet[Any], path: str = "organisation__") -> QuerySet[Any]:
-        if networks is None:
+    def scoped(qs: QuerySet[Any]) -> QuerySet[Any]:
+        if scope is None:
             return qs
-        return qs.filter(
-            **{
-                f"{path}memberships__network_id__in": networks,
-                f"{path}memberships__status": m.MembershipStatus.ACTIVE,
-            }
-        ).distinct()
+        return qs.filter(organisation__in=m.Organisation.objects.filter(scope))
 
     change_requests = scoped(m.ChangeRequest.objects.filter(status=m.Decision.PENDING).select_related("organisation"))
     claims = scoped(m.Claim.objects.filter(status=m.Decision.PENDING).select_related("organisation", "requested_by"))

@@ -76,9 +76,15 @@ def can_moderate_organisation(user: User, organisation: m.Organisation) -> bool:
 def can_decide_organisation(user: User, organisation: m.Organisation) -> bool:
     """Who may take site-wide decisions on a listing (publish, reject, suspend,
     approve its change requests and claims): site moderators, and coordinators
-    of a coalition it is an active member of. An application alone gives a
-    coordinator the coalition's own decision (the membership), not the site's."""
-    return is_moderator(user) or _coordinator_membership(user, organisation, (m.MembershipStatus.ACTIVE,))
+    of a coalition it is an active member of. A new registration that applies
+    to a coalition is that coalition's to approve or turn down while it is
+    pending; once it is public, an application alone gives the coordinator
+    the membership decision only."""
+    if is_moderator(user) or _coordinator_membership(user, organisation, (m.MembershipStatus.ACTIVE,)):
+        return True
+    return organisation.status == m.PublicationStatus.PENDING and _coordinator_membership(
+        user, organisation, (m.MembershipStatus.APPLIED,)
+    )
 
 
 def can_moderate_membership(user: User, membership: m.Membership) -> bool:

@@ -74,8 +74,9 @@ def _decisions(w: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
     }
 
 
-# Who may take the listing's site-wide decisions, by the membership's status:
-# the coordinator only while the organisation is an active member.
+# Who may take a published listing's site-wide decisions, by the membership's
+# status: the coordinator only while the organisation is an active member. (A
+# pending registration that applies is the coalition's to approve: below.)
 DECIDES = {"active"}
 # Who may look at the listing's partner pages (protected addresses included):
 # while it applies to, or is an active member of, the coalition.
@@ -184,12 +185,30 @@ def test_a_deactivated_account_keeps_no_rights_in_the_services(who: str) -> None
 
 
 @pytest.mark.parametrize("status", STATUSES)
-def test_the_coordinators_queue_lists_what_they_may_decide(status: str) -> None:
+def test_a_pending_registration_is_decided_by_the_coalition_it_applies_to(status: str) -> None:
+    """Approving a new registration is the coalition's own decision while it
+    applies (or is a member); a rejected, suspended or excluded one is not."""
     w = _world(status)
     w["org"].status = m.PublicationStatus.PENDING
     w["org"].save()
+    decides = status in {"applied", "active"}
     queue = people.api_as(w["coordinator"]).get("/api/v1/moderation/queue").json()
-    decides = status in DECIDES
     assert [o["slug"] for o in queue["organisations"]] == (["shelter"] if decides else [])
     assert len(queue["claims"]) == len(queue["change_requests"]) == (1 if decides else 0)
     assert [ms["organisation"] for ms in queue["memberships"]] == (["shelter"] if status == "applied" else [])
+    publish = lambda: services.organisation_moderate(  # noqa: E731
+        user=w["coordinator"], organisation=w["org"], status=m.PublicationStatus.PUBLISHED
+    )
+    if decides:
+        assert publish().status == m.PublicationStatus.PUBLISHED
+    else:
+        with pytest.raises(PermissionDenied):
+            publish()
+
+
+@pytest.mark.parametrize("status", STATUSES)
+def test_the_queue_of_a_published_listing_lists_only_what_they_may_decide(status: str) -> None:
+    w = _world(status)
+    queue = people.api_as(w["coordinator"]).get("/api/v1/moderation/queue").json()
+    decides = status in DECIDES
+    assert len(queue["claims"]) == len(queue["change_requests"]) == (1 if decides else 0)
