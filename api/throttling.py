@@ -25,6 +25,9 @@ class _FixedWindowThrottle(SimpleRateThrottle):
     """``num_requests`` per window of ``duration`` seconds, windows aligned to the clock."""
 
     window_end: float = 0.0
+    # Set by SimpleRateThrottle.__init__ from the scope's rate.
+    num_requests: int
+    duration: int
 
     def get_ident(self, request: Request) -> str:
         return client_ip(request) or ""

@@ -59,7 +59,10 @@ def ReadReplicaMiddleware(
 
 
 class _HasMeta(Protocol):
-    META: Mapping[str, Any]
+    """A Django HttpRequest or a DRF Request."""
+
+    @property
+    def META(self) -> Mapping[str, Any]: ...
 
 
 def client_ip(request: _HasMeta) -> str | None:
