@@ -136,13 +136,13 @@ def _at_once(count: int, send: Any) -> list[int]:
         return list(pool.map(one, range(count)))
 
 
-def _press_request(port: int, *, email: str, forwarded_for: str) -> int:
+def _press_request(port: int, *, n: int, email: str, forwarded_for: str) -> int:
     body = json.dumps(
         {
             "journalist_name": "Мария",
             "outlet": "Лента",
             "email": email,
-            "topic": "Насилие над детьми",
+            "topic": f"Насилие над детьми, вопрос {n}",  # not duplicates of each other
             "categories": ["media-comment"],
             "deadline": (timezone.now() + dt.timedelta(days=1)).isoformat(),
         }
@@ -179,11 +179,11 @@ def taxonomy() -> None:
 def test_the_press_limits_hold_across_workers(gunicorn: int, taxonomy: None) -> None:
     port = gunicorn
     # 3 per e-mail: nine at once from one journalist, three pass.
-    one_email = _at_once(9, lambda n: _press_request(port, email="maria@media.example", forwarded_for=_client()))
+    one_email = _at_once(9, lambda n: _press_request(port, n=n, email="maria@media.example", forwarded_for=_client()))
     assert sorted(one_email) == [201] * 3 + [429] * 6
     # 10 per address: twelve journalists behind one address, ten pass.
     address = "203.0.113.7"
-    one_address = _at_once(12, lambda n: _press_request(port, email=f"j{n}@media.example", forwarded_for=address))
+    one_address = _at_once(12, lambda n: _press_request(port, n=n, email=f"j{n}@media.example", forwarded_for=address))
     assert sorted(one_address) == [201] * 10 + [429] * 2
 
 
