@@ -346,7 +346,20 @@ COORDINATORS_EMAIL = env_str("COORDINATORS_EMAIL", env_str("DEFAULT_FROM_EMAIL",
 # page refuses to be framed (X_FRAME_OPTIONS below).
 EMBED_FRAME_ANCESTORS = env_str("EMBED_FRAME_ANCESTORS", "*")
 
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Every message is only written to the outbox table in the sender's own
+# transaction (orgs/outbox.py); `manage.py send_outbox` and a thread after each
+# commit deliver it through OUTBOX_DELIVERY_BACKEND, which the environment's
+# EMAIL_BACKEND names.
+EMAIL_BACKEND = "orgs.outbox.OutboxBackend"
+OUTBOX_DELIVERY_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# With EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+OUTBOX_SEND_ON_COMMIT = env_bool("OUTBOX_SEND_ON_COMMIT", True)
+OUTBOX_KICK_LIMIT = env_int("OUTBOX_KICK_LIMIT", 20)
+# Backoff doubles from 30 s to at most an hour: 30 attempts take about a day.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 30)
+OUTBOX_KEEP_SENT_DAYS = env_int("OUTBOX_KEEP_SENT_DAYS", 7)
+OUTBOX_KEEP_FAILED_DAYS = env_int("OUTBOX_KEEP_FAILED_DAYS", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "help-locator@localhost")
 # SMTP, with EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend.
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -719,5 +719,6 @@ class ExpertAdmin(SimpleHistoryAdmin):
         return format_html_join(", ", "{}", ((t.name_ru,) for t in obj.topics.all()))
 
 
-# The HSDS upload view (/admin/hsds-import/) adds itself to the admin site.
-from orgs import admin_hsds  # noqa: E402, F401
+# The HSDS upload view (/admin/hsds-import/) adds itself to the admin site;
+# admin_outbox registers the outgoing-mail table (orgs/outbox.py), read-only.
+from orgs import admin_hsds, admin_outbox  # noqa: E402, F401

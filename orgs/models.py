@@ -986,3 +986,7 @@ class Disclosure(models.Model):
 
     class Meta:
         ordering = ["-disclosed_at"]
+
+
+# The outgoing-mail table, in its own module (orgs/outbox.py uses it).
+from orgs.outbox_models import OutgoingEmail, OutgoingEmailStatus  # noqa: E402, F401
