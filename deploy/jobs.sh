@@ -5,6 +5,8 @@
 # rewritten in index order once a week (Sundays).
 set -eu
 : "${PUBLIC_BASE_URL:?PUBLIC_BASE_URL is required (links in e-mails)}"
+# The mail sender polls every 5 s on its own (orgs/outbox.py); restarted if it exits.
+( while true; do python manage.py send_outbox --loop || echo '{"level":"ERROR","logger":"jobs","message":"send_outbox exited"}'; sleep 5; done ) &
 last_day=""
 while true; do
     python manage.py press_housekeeping --base-url "$PUBLIC_BASE_URL" || echo '{"level":"ERROR","logger":"jobs","message":"press_housekeeping failed"}'
