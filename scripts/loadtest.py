@@ -29,6 +29,12 @@ database returning, without restarting gunicorn; every edit acknowledged
 with a 2xx is in the database afterwards (each unique description is looked
 up in the organisation's recorded history).
 
+--fault also takes the mail server down (scripts/smtp_outage.py): a local SMTP
+server refuses (421) for the first half of the run, then accepts; sign-up
+clients register new addresses throughout, gunicorn and a ``send_outbox
+--loop`` process deliver through it, and every acknowledged sign-up's mail
+must arrive exactly once.
+
 It prints throughput, p50/p95/p99 per kind of request and errors per kind,
 and exits non-zero when any check fails (without --fault: any error at all).
 """
@@ -55,6 +61,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+
+import smtp_outage  # scripts/ is on the path when this file runs
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
@@ -602,6 +610,11 @@ def main() -> int:
     sys.path.insert(0, str(ROOT))
     os.chdir(ROOT)
     env = app_environment(pg_port=args.pg_port, host=args.host, port=args.port, workers=args.workers)
+    sink = smtp_outage.Sink() if args.fault else None
+    if sink is not None:
+        sink.refusing.set()
+        sink.start()
+        env.update(smtp_outage.smtp_environment(sink))
     ensure_cluster(args.pg_port)
     os.environ.update(env)
     for name in [k for k in os.environ if k.startswith("DATABASE_") and k != "DATABASE_URL"]:
@@ -611,6 +624,8 @@ def main() -> int:
 
     log_path = ROOT / "var" / "loadtest-gunicorn.log"
     gunicorn = start_gunicorn(env, args.host, args.port, log_path)
+    sender = smtp_outage.start_sender(env, ROOT, ROOT / "var" / "loadtest-outbox.log") if sink else None
+    signup_stop = [0.0]
     checks: list[tuple[str, bool]] = []
     try:
         shared = Shared(data=data, host=args.host, port=args.port)
@@ -618,12 +633,17 @@ def main() -> int:
             Client(n, shared, data["accounts"][n % len(data["accounts"])] if n < args.partners else None)
             for n in range(args.clients)
         ]
-        for client in clients:
+        signups = [
+            smtp_outage.Signups(n, args.host, args.port, signup_stop, shared.go) for n in range(2 if sink else 0)
+        ]
+        for client in [*clients, *signups]:
             client.start()
         for client in clients:
             client.signed_in.wait()
         started = time.monotonic()
-        shared.stop_at = started + args.duration
+        shared.stop_at = signup_stop[0] = started + args.duration
+        if sink is not None:
+            smtp_outage.schedule_recovery(sink, started + args.duration / 2)
         outage = Outage()
         fault = (
             threading.Thread(target=inject_fault, args=(started + args.duration / 3, outage), daemon=True)
@@ -637,7 +657,7 @@ def main() -> int:
         shared.go.set()
         if fault:
             fault.start()
-        for client in clients:
+        for client in [*clients, *signups]:
             client.join()
         if fault:
             fault.join()
@@ -703,6 +723,13 @@ def main() -> int:
         f"{len(shared.unacknowledged)} not acknowledged"
     )
     checks.append(("every acknowledged edit is in the database", not missing and bool(shared.acknowledged)))
+    if sink is not None and sender is not None:
+        try:
+            checks += smtp_outage.verify(sink, signups, started, started + args.duration / 2)
+        finally:
+            sender.terminate()
+            sender.wait(timeout=30)
+            sink.stop()
     if not args.keep_running:
         pg_ctl("-m", "fast", "-w", "stop", check=False)
     print()
