@@ -722,7 +722,9 @@ class ModerateOrganisationView(PartnerView):
     def post(self, request: Request, slug: str) -> Response:
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(ModerationInput, request)
-        org = services.organisation_moderate(user=_user(request), organisation=org, **data)
+        org = services.organisation_moderate(
+            user=_user(request), organisation=org, base_url=request.build_absolute_uri("/"), **data
+        )
         return Response({"slug": org.slug, "status": org.status})
 
 

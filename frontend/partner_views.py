@@ -1022,7 +1022,9 @@ def moderate_organisation(request: HttpRequest, slug: str) -> HttpResponse:
     from_page = request.POST.get("next") == "organisation"
     problem: list[str] = []
     try:
-        org = services.organisation_moderate(user=user, organisation=org, status=status, reason=reason)
+        org = services.organisation_moderate(
+            user=user, organisation=org, status=status, reason=reason, base_url=request.build_absolute_uri("/")
+        )
     except ValidationError as exc:
         # Includes "no place and no remote service": the service checks it before
         # the database's commit-time trigger would.

@@ -22,6 +22,7 @@ from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import slugify
@@ -713,8 +714,11 @@ def _decide(item: Any, *, user: User, approve: bool, reason: str) -> None:
 
 
 @transaction.atomic
-def organisation_moderate(*, user: User, organisation: m.Organisation, status: str, reason: str = "") -> m.Organisation:
-    """Publish, reject or suspend a listing; the owners are e-mailed the decision and reason.
+def organisation_moderate(
+    *, user: User, organisation: m.Organisation, status: str, reason: str = "", base_url: str = ""
+) -> m.Organisation:
+    """Publish, reject or suspend a listing; the owners are e-mailed the decision, the reason
+    and what to do next (with links when ``base_url``, the site's address, is known).
     Suspended and rejected listings leave every public output with this commit."""
     _require(permissions.can_decide_organisation(user, organisation), NOT_COORDINATOR)
     if status not in {m.PublicationStatus.PUBLISHED, m.PublicationStatus.REJECTED, m.PublicationStatus.SUSPENDED}:
@@ -734,10 +738,33 @@ def organisation_moderate(*, user: User, organisation: m.Organisation, status: s
     _notify(
         to=_owner_emails(org),
         subject=_("Help Locator: %(name)s — %(status)s") % {"name": org.name, "status": org.get_status_display()},
-        body=_("The listing “%(name)s” is now: %(status)s.\n%(reason)s")
-        % {"name": org.name, "status": org.get_status_display(), "reason": reason},
+        body=_moderation_body(org, reason=reason, base_url=base_url),
     )
     return org
+
+
+def _moderation_body(org: m.Organisation, *, reason: str, base_url: str) -> str:
+    """The decision, its reason, and the one thing the owner can do next."""
+    base = base_url.rstrip("/")
+    public = f"{base}{reverse('frontend:organisation', args=[org.slug])}" if base else ""
+    manage = f"{base}{reverse('frontend:partner:organisation', args=[org.slug])}" if base else ""
+    lines = [_decision_body(org.name, str(org.get_status_display()).lower(), reason)]
+    if org.status == m.PublicationStatus.PUBLISHED:
+        lines.append(_("People can now find it in the directory and on the map."))
+        if public:
+            lines.append(_("The listing: %(url)s") % {"url": public})
+        lines.append(_("Keep it current: the site will ask you to confirm it from time to time."))
+    else:
+        lines.append(
+            _(
+                "It is not shown to the public now. Correct what the reason says on your listing's page, "
+                "then write to the coordinators at %(email)s to have it checked again."
+            )
+            % {"email": settings.COORDINATORS_EMAIL}
+        )
+    if manage:
+        lines.append(_("Your listing's page: %(url)s") % {"url": manage})
+    return "\n\n".join(lines)
 
 
 @transaction.atomic
