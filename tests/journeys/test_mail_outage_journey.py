@@ -142,10 +142,13 @@ def test_a_partner_signs_up_registers_and_is_published_while_mail_is_down(
     decision = received[1]
     assert "Светлый дом" in str(decision["Subject"]) and CYRILLIC.search(decision.get_content())
     assert not OutgoingEmail.objects.exclude(status=OutgoingEmailStatus.SENT).exists()
-    # What the mail tells her is true: the listing is public.
-    page.goto(f"{url}/o/{org.slug}/")
-    assert "Светлый дом" in page.content()
-    _shot(page, name, "5-listing-public")
+    # What the mail tells her is true, and its links open (the public listing, her page of it).
+    links = re.findall(r"https?://\S+", decision.get_content()) or [f"{url}/o/{org.slug}/"]
+    assert f"{url}/o/{org.slug}/" in links
+    for n, link in enumerate(links):
+        assert page.goto(link).status == 200, link
+        assert "Светлый дом" in page.content()
+        _shot(page, name, f"5-decision-link-{n + 1}")
     (JOURNEYS / f"mail-outage-{name}-mails.txt").write_text(
         "\n\n----\n\n".join(f"To: {m_['To']}\nSubject: {m_['Subject']}\n\n{m_.get_content()}" for m_ in received),
         encoding="utf-8",
