@@ -133,6 +133,7 @@ def deliver_due(*, limit: int = 100) -> Delivery:
     result = Delivery()
     connection = get_connection(settings.OUTBOX_DELIVERY_BACKEND, fail_silently=False)
     max_attempts = int(settings.OUTBOX_MAX_ATTEMPTS)
+    server_down = False
     try:
         for _ in range(limit):
             with transaction.atomic():
@@ -144,6 +145,7 @@ def deliver_due(*, limit: int = 100) -> Delivery:
                         raise smtplib.SMTPException("not sent")
                 except Exception as exc:
                     _close_quietly(connection)
+                    server_down = _server_unreachable(exc)
                     row.attempts += 1
                     row.last_error = short_error(exc)
                     if row.attempts >= max_attempts:
@@ -166,9 +168,24 @@ def deliver_due(*, limit: int = 100) -> Delivery:
                     row.last_error = ""
                     result.sent += 1
                 row.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
+            if result.retried + result.failed and server_down:
+                # The server itself is unreachable: trying the other rows now
+                # would only wait out EMAIL_TIMEOUT once per row, each holding
+                # a transaction. They are tried on the next pass.
+                break
     finally:
         _close_quietly(connection)
     return result
+
+
+def _server_unreachable(exc: BaseException) -> bool:
+    """A failure of the mail server as a whole (no connection, a timeout, a 421
+    "service not available"), as opposed to one message's (a refused recipient)."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421 or isinstance(exc, smtplib.SMTPConnectError)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused | smtplib.SMTPSenderRefused):
+        return False
+    return isinstance(exc, OSError)
 
 
 def _close_quietly(connection: Any) -> None:

@@ -322,3 +322,16 @@ def test_the_admin_shows_the_queue_and_the_body_only_to_superusers(client, smtp)
     assert "Контакты эксперта" in page and "555-01-01" not in page
     client.force_login(User.objects.create_superuser("root", "root@example.org", "x-Long-pass-41"))
     assert "555-01-01" in client.get(f"/admin/orgs/outgoingemail/{row.pk}/change/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_pass_stops_at_the_first_sign_that_the_server_is_down(smtp) -> None:
+    """With the server unreachable, one attempt per pass, not one timeout per queued row."""
+    for i in range(5):
+        send_mail(f"Письмо {i}", "Текст", None, [f"person{i}@example.org"])
+    result = outbox.deliver_due()
+    assert (result.sent, result.retried) == (0, 1)
+    assert sorted(OutgoingEmail.objects.values_list("attempts", flat=True)) == [0, 0, 0, 0, 1]
+    assert outbox._server_unreachable(ConnectionRefusedError()) and outbox._server_unreachable(TimeoutError())
+    assert not outbox._server_unreachable(smtplib.SMTPRecipientsRefused({"a@example.org": (550, b"no")}))
+    assert deliver_when_up(smtp) and len(smtp.delivered) == 5
