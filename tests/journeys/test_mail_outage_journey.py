@@ -56,6 +56,9 @@ def _submit(page: Any, selector: str) -> Any:
 
 def _shot(page: Any, name: str, step: str) -> None:
     page.screenshot(path=str(JOURNEYS / f"mail-outage-{name}-{step}.png"), full_page=True)
+    # Nothing pushes the page sideways (a phone would have to pan to read it).
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, (step, overflow)
 
 
 @pytest.mark.parametrize("name", list(VIEWPORTS))
