@@ -20,13 +20,16 @@ from django.utils.timezone import now as tz_now
 
 
 class DatabaseCache(DjangoDatabaseCache):
-    _table: str
+    def __init__(self, table: str, params: dict[str, Any]) -> None:
+        super().__init__(table, params)
+        # Our own copy of the table's name (Django keeps it in a private attribute).
+        self.table_name = table
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
-        table = connection.ops.quote_name(self._table)
+        table = connection.ops.quote_name(self.table_name)
         with transaction.atomic(using=db), connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT value FROM {table} WHERE cache_key = %s AND expires >= %s FOR UPDATE",  # noqa: S608 - our table name

@@ -30,13 +30,7 @@ def _get(queryset: Any, **lookup: Any) -> Any:
 
 def can_see_organisation(user: User | AnonymousUser, organisation: m.Organisation) -> bool:
     """Published listings, and those the user edits or reviews."""
-    if organisation.status == m.PublicationStatus.PUBLISHED:
-        return True
-    if not isinstance(user, User):
-        return False
-    return permissions.can_edit_organisation(user, organisation) or permissions.can_moderate_organisation(
-        user, organisation
-    )
+    return organisation.status == m.PublicationStatus.PUBLISHED or _reviews(user, organisation)
 
 
 def require_visible(user: User | AnonymousUser, organisation: m.Organisation) -> None:
