@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +24,7 @@ from api.errors import write_errors
 from api.serializers import JSONInput
 from orgs import lookups, permissions, services
 from orgs import models as m
+from orgs.permissions import signed_in_user
 
 # --- input -----------------------------------------------------------------------
 
@@ -339,14 +338,6 @@ class ModerationQueueOutput(serializers.Serializer):
     candidates_due = QueueCandidateOutput(many=True)
 
 
-def _user(request: Request) -> User:
-    """The signed-in user; every partner view requires IsAuthenticated first."""
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - guarded by IsAuthenticated
-        raise NotAuthenticated
-    return user
-
-
 class ClaimInput(JSONInput):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
@@ -383,7 +374,7 @@ class RegisterOrganisationView(PartnerView):
         data = _valid(RegistrationInput, request)
         confirm = data.pop("confirm_not_duplicate")
         try:
-            org = services.organisation_register(user=_user(request), data=data, confirm_not_duplicate=confirm)
+            org = services.organisation_register(user=signed_in_user(request), data=data, confirm_not_duplicate=confirm)
         except services.DuplicateSuspected as exc:
             return Response(
                 {
@@ -409,7 +400,7 @@ class OrganisationEditView(PartnerView):
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(OrganisationUpdateInput, request, partial=True)
         return Response(
-            _change_response(services.organisation_update(user=_user(request), organisation=org, changes=data))
+            _change_response(services.organisation_update(user=signed_in_user(request), organisation=org, changes=data))
         )
 
 
@@ -422,7 +413,7 @@ class LocationEditView(PartnerView):
     def patch(self, request: Request, pk: int) -> Response:
         location = lookups.visible_location(request.user, pk)
         data = _valid(LocationInput, request, partial=True)
-        change_request = services.location_update(user=_user(request), location=location, changes=data)
+        change_request = services.location_update(user=signed_in_user(request), location=location, changes=data)
         return Response(_change_response(change_request))
 
     @extend_schema(
@@ -437,7 +428,7 @@ class LocationEditView(PartnerView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         location = lookups.visible_location(request.user, pk)
-        change_request = services.location_remove(user=_user(request), location=location)
+        change_request = services.location_remove(user=signed_in_user(request), location=location)
         if change_request is None:
             return Response(status=status.HTTP_204_NO_CONTENT)
         return Response(_change_response(change_request), status=status.HTTP_202_ACCEPTED)
@@ -456,7 +447,7 @@ class LocationCreateView(PartnerView):
     def post(self, request: Request, slug: str) -> Response:
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(LocationInput, request)
-        result = services.location_add(user=_user(request), organisation=org, data=data)
+        result = services.location_add(user=signed_in_user(request), organisation=org, data=data)
         if isinstance(result, m.ChangeRequest):
             return Response({"id": None, **_change_response(result)}, status=status.HTTP_202_ACCEPTED)
         return Response({"id": result.pk, **_change_response(None)}, status=status.HTTP_201_CREATED)
@@ -490,7 +481,7 @@ class IdentifiersView(PartnerView):
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(IdentifiersInput, request)
         change_request = services.organisation_update(
-            user=_user(request), organisation=org, changes={"identifiers": data["identifiers"]}
+            user=signed_in_user(request), organisation=org, changes={"identifiers": data["identifiers"]}
         )
         return Response(_change_response(change_request))
 
@@ -536,7 +527,7 @@ class EditorRemoveView(PartnerView):
         access = get_object_or_404(
             m.OrganisationAccess.objects.select_related("organisation"), pk=pk, organisation__slug=slug
         )
-        services.editor_remove(user=_user(request), access=access)
+        services.editor_remove(user=signed_in_user(request), access=access)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -551,7 +542,7 @@ class InvitationCreateView(PartnerView):
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(InvitationInput, request)
         invitation = services.invitation_create(
-            user=_user(request),
+            user=signed_in_user(request),
             organisation=org,
             email=data["email"],
             accept_url=request.build_absolute_uri(reverse("frontend:partner:invitation")),
@@ -571,7 +562,7 @@ class InvitationRevokeView(PartnerView):
         invitation = get_object_or_404(
             m.OrganisationInvitation.objects.select_related("organisation"), pk=pk, organisation__slug=slug
         )
-        services.invitation_revoke(user=_user(request), invitation=invitation)
+        services.invitation_revoke(user=signed_in_user(request), invitation=invitation)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -583,7 +574,7 @@ class InvitationAcceptView(PartnerView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(AcceptInvitationInput, request)
-        access = services.invitation_accept(user=_user(request), token=data["token"])
+        access = services.invitation_accept(user=signed_in_user(request), token=data["token"])
         return Response({"organisation": access.organisation.slug, "role": access.role})
 
 
@@ -592,7 +583,7 @@ class ServiceCreateView(PartnerView):
     def post(self, request: Request, slug: str) -> Response:
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(ServiceInput, request)
-        service = services.service_save(user=_user(request), organisation=org, data=data)
+        service = services.service_save(user=signed_in_user(request), organisation=org, data=data)
         return Response({"id": service.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -602,7 +593,7 @@ class ServiceEditView(PartnerView):
         org = lookups.visible_organisation(request.user, slug)
         service = get_object_or_404(m.Service, pk=pk, organisation=org)
         data = _valid(ServiceInput, request, partial=True)
-        services.service_save(user=_user(request), organisation=org, data=data, service=service)
+        services.service_save(user=signed_in_user(request), organisation=org, data=data, service=service)
         return Response({"id": service.pk})
 
 
@@ -614,7 +605,7 @@ class ConfirmAccurateView(PartnerView):
     )
     def post(self, request: Request, slug: str) -> Response:
         org = lookups.visible_organisation(request.user, slug)
-        org = services.organisation_confirm_accurate(organisation=org, user=_user(request))
+        org = services.organisation_confirm_accurate(organisation=org, user=signed_in_user(request))
         return Response({"last_verified_at": org.last_verified_at})
 
 
@@ -627,7 +618,7 @@ class ClaimView(PartnerView):
     def post(self, request: Request, slug: str) -> Response:
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(ClaimInput, request)
-        claim = services.claim_create(user=_user(request), organisation=org, message=data["message"])
+        claim = services.claim_create(user=signed_in_user(request), organisation=org, message=data["message"])
         return Response({"id": claim.pk, "status": claim.status}, status=status.HTTP_201_CREATED)
 
 
@@ -667,7 +658,7 @@ class RestoreView(PartnerView):
     def post(self, request: Request, slug: str) -> Response:
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(RestoreInput, request)
-        services.organisation_restore(user=_user(request), organisation=org, history_id=data["history_id"])
+        services.organisation_restore(user=signed_in_user(request), organisation=org, history_id=data["history_id"])
         return Response({"restored": data["history_id"]})
 
 
@@ -679,7 +670,9 @@ class MembershipApplyView(PartnerView):
         data = _valid(MembershipApplyInput, request)
         org = lookups.visible_organisation(request.user, data["organisation"])
         network = get_object_or_404(m.Network, slug=data["network"])
-        ms = services.membership_apply(user=_user(request), organisation=org, network=network, role=data["role"])
+        ms = services.membership_apply(
+            user=signed_in_user(request), organisation=org, network=network, role=data["role"]
+        )
         return Response({"id": ms.pk, "status": ms.status}, status=status.HTTP_201_CREATED)
 
 
@@ -694,7 +687,7 @@ class RecommendView(PartnerView):
         data = _valid(RecommendInput, request)
         recommender = lookups.visible_organisation(request.user, data["recommender"])
         services.membership_recommend(
-            user=_user(request), recommender=recommender, membership=membership, text=data["text"]
+            user=signed_in_user(request), recommender=recommender, membership=membership, text=data["text"]
         )
         return Response({"recommendations": membership.recommendations.count()}, status=status.HTTP_201_CREATED)
 
@@ -710,7 +703,7 @@ class ModerationQueueView(PartnerView):
     def get(self, request: Request) -> Response:
         from orgs.moderation import moderation_queue
 
-        return Response(moderation_queue(user=_user(request)))
+        return Response(moderation_queue(user=signed_in_user(request)))
 
 
 class ModerateOrganisationView(PartnerView):
@@ -723,7 +716,7 @@ class ModerateOrganisationView(PartnerView):
         org = lookups.visible_organisation(request.user, slug)
         data = _valid(ModerationInput, request)
         org = services.organisation_moderate(
-            user=_user(request), organisation=org, base_url=request.build_absolute_uri("/"), **data
+            user=signed_in_user(request), organisation=org, base_url=request.build_absolute_uri("/"), **data
         )
         return Response({"slug": org.slug, "status": org.status})
 
@@ -737,7 +730,7 @@ class DecideChangeRequestView(PartnerView):
     def post(self, request: Request, pk: int) -> Response:
         cr = lookups.visible_change_request(request.user, pk)
         data = _valid(DecisionInput, request)
-        cr = services.change_request_decide(user=_user(request), change_request=cr, **data)
+        cr = services.change_request_decide(user=signed_in_user(request), change_request=cr, **data)
         return Response({"id": cr.pk, "status": cr.status})
 
 
@@ -748,7 +741,7 @@ class DecideClaimView(PartnerView):
     def post(self, request: Request, pk: int) -> Response:
         claim = lookups.visible_claim(request.user, pk)
         data = _valid(DecisionInput, request)
-        claim = services.claim_decide(user=_user(request), claim=claim, **data)
+        claim = services.claim_decide(user=signed_in_user(request), claim=claim, **data)
         return Response({"id": claim.pk, "status": claim.status})
 
 
@@ -761,5 +754,5 @@ class DecideMembershipView(PartnerView):
     def post(self, request: Request, pk: int) -> Response:
         membership = lookups.visible_membership(request.user, pk)
         data = _valid(MembershipDecisionInput, request)
-        ms = services.membership_decide(user=_user(request), membership=membership, **data)
+        ms = services.membership_decide(user=signed_in_user(request), membership=membership, **data)
         return Response({"id": ms.pk, "role": ms.role, "status": ms.status, "since": ms.since, "until": ms.until})

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.db.models import Case, F, QuerySet, Value, When
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +29,7 @@ from api.serializers import JSONInput
 from locator.middleware import client_ip
 from orgs import models as m
 from orgs import press
+from orgs.permissions import signed_in_user
 
 DUPLICATE = OpenApiResponse(
     {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]},
@@ -323,12 +322,6 @@ class InvitationAnswerView(PublicView):
 # --- coordinators ----------------------------------------------------------------------
 
 
-def _user(request: Request) -> User:
-    if not isinstance(request.user, User):  # pragma: no cover - guarded by IsAuthenticated
-        raise NotAuthenticated
-    return request.user
-
-
 def _summary(req: m.PressRequest) -> dict[str, Any]:
     return {
         "id": req.pk,
@@ -358,7 +351,9 @@ class CoordinationListView(CoordinatorView):
     def get(self, request: Request) -> Response:
         query = _page_query(request)
         start = (query["page"] - 1) * query["per_page"]
-        requests = urgent_first(press.press_requests_for(user=_user(request)))[start : start + query["per_page"]]
+        requests = urgent_first(press.press_requests_for(user=signed_in_user(request)))[
+            start : start + query["per_page"]
+        ]
         return Response([_summary(r) for r in requests])
 
 
@@ -368,7 +363,7 @@ class CoordinationDetailView(CoordinatorView):
         responses={200: DetailOutput, **write_errors(bad_request=False)},
     )
     def get(self, request: Request, pk: int) -> Response:
-        req = press.press_request_for_coordinator(user=_user(request), pk=pk)
+        req = press.press_request_for_coordinator(user=signed_in_user(request), pk=pk)
         ranking = press.experts_ranked(press_request=req)
         invitations = req.invitations.select_related("expert__organisation").order_by("created_at")
         return Response(
@@ -404,7 +399,7 @@ class CoordinationSendView(CoordinatorView):
         req = get_object_or_404(m.PressRequest, pk=pk)
         data = _valid(SendInput, request.data)
         invitations = press.press_request_send(
-            user=_user(request), press_request=req, expert_ids=data["experts"], base_url=_base_url(request)
+            user=signed_in_user(request), press_request=req, expert_ids=data["experts"], base_url=_base_url(request)
         )
         return Response(
             {"sent": [i.expert_id for i in invitations], "status": m.PressRequestStatus.SEARCHING},
@@ -420,5 +415,5 @@ class CoordinationNoExpertView(CoordinatorView):
     )
     def post(self, request: Request, pk: int) -> Response:
         req = get_object_or_404(m.PressRequest, pk=pk)
-        press.press_request_mark_no_expert(user=_user(request), press_request=req)
+        press.press_request_mark_no_expert(user=signed_in_user(request), press_request=req)
         return Response({"status": m.PressRequestStatus.NO_EXPERT})

@@ -19,8 +19,9 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.errors import public_errors
-from orgs import gazetteer, nearest, selectors, viewport
+from orgs import gazetteer, selectors
 from orgs import models as m
+from orgs.search import nearest, viewport
 
 # Slug to id of the small taxonomies (categories, target groups, coalitions),
 # kept in Django's cache for this long: looking them up was a query and an ORM
@@ -142,7 +143,7 @@ class NearestView(APIView):
 
         max_m = data["max_km"] * 1000 if data.get("max_km") else None
         # The results, remote help and centres come serialised from PostgreSQL
-        # (orgs/nearest.py says why); NearestResponseSerializer documents them.
+        # (orgs/search/nearest.py says why); NearestResponseSerializer documents them.
         answer = nearest.nearest_answer(
             lon=lon, lat=lat, filters=filters, k=data["k"], max_m=max_m, area_place_id=place.pk if place else None
         )

@@ -35,19 +35,13 @@ from frontend.maps import LEAFLET_VERSION
 from orgs import lookups, permissions, services
 from orgs import models as m
 from orgs.moderation import moderation_queue
+from orgs.permissions import signed_in_user
 
 HISTORY_SHOWN = 50
 
 # A service error names a nested field ("locations.0.point"); these fields are
 # shown under another input of the form.
 FIELD_ALIASES = {"point": "lat", "place": "city", "area_place": "area_town", "area_region": "area_town"}
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - every view here requires a signed-in user
-        raise PermissionDenied
-    return user
 
 
 def _map_config() -> dict[str, Any]:
@@ -125,7 +119,7 @@ def _org_for(request: HttpRequest, slug: str, *, edit: bool) -> m.Organisation:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     orgs = list(
         m.Organisation.objects.filter(access__user=user)
         .prefetch_related(
@@ -250,7 +244,7 @@ def _registration_data(forms_: RegistrationForms) -> tuple[dict[str, Any], list[
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     duplicates: list[services.Duplicate] = []
     overridable = False
     duplicate_message = ""
@@ -319,7 +313,7 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.claim_create(user=_user(request), organisation=org, message=form.cleaned_data["message"])
+            services.claim_create(user=signed_in_user(request), organisation=org, message=form.cleaned_data["message"])
         except ValidationError as exc:
             errors = attach_service_errors(exc, main=form)
         else:
@@ -364,7 +358,7 @@ def _history(org: m.Organisation) -> list[dict[str, Any]]:
 @login_required
 def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     org = _org_for(request, slug, edit=False)
-    user = _user(request)
+    user = signed_in_user(request)
     can_edit = permissions.can_edit_organisation(user, org)
     memberships = list(org.memberships.select_related("network").order_by("network__name"))
     open_networks = m.Network.objects.exclude(pk__in=[ms.network_id for ms in memberships]).order_by("name")
@@ -421,7 +415,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
             if identifiers is not None:
                 changes["identifiers"] = [f.data_for_service() for f in kept]
             try:
-                change = services.organisation_update(user=_user(request), organisation=org, changes=changes)
+                change = services.organisation_update(user=signed_in_user(request), organisation=org, changes=changes)
             except ValidationError as exc:
                 errors = attach_service_errors(exc, main=form, nested={"identifiers": list(kept)})
             else:
@@ -436,7 +430,7 @@ def organisation_edit(request: HttpRequest, slug: str) -> HttpResponse:
             "form": form,
             "identifiers": identifiers,
             "identifier_schemes": pf.IDENTIFIER_SCHEMES,
-            "waits": services.waits_for_approval(_user(request), org),
+            "waits": services.waits_for_approval(signed_in_user(request), org),
             "errors": errors,
             "failed": failed,
         },
@@ -466,7 +460,7 @@ def location_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            change = services.location_update(user=_user(request), location=location, changes=form.changes())
+            change = services.location_update(user=signed_in_user(request), location=location, changes=form.changes())
         except ValidationError as exc:
             errors = attach_service_errors(exc, main=form)
         else:
@@ -492,7 +486,7 @@ def location_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def location_new(request: HttpRequest, slug: str) -> HttpResponse:
     """Add a place: live at once, or (a published listing, not a moderator) sent for approval."""
     org = _org_for(request, slug, edit=True)
-    user = _user(request)
+    user = signed_in_user(request)
     form = pf.NewLocationForm(request.POST if request.method == "POST" else None, prefix="loc")
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
@@ -530,7 +524,7 @@ def location_new(request: HttpRequest, slug: str) -> HttpResponse:
 def location_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """Asks first (GET); the button removes the place or sends the removal for approval."""
     org = _org_for(request, slug, edit=True)
-    user = _user(request)
+    user = signed_in_user(request)
     location = get_object_or_404(m.Location, pk=pk, organisation=org)
     errors: list[str] = []
     if request.method == "POST":
@@ -574,7 +568,7 @@ def service_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
     if request.method == "POST" and form.is_valid():
         try:
             services.service_save(
-                user=_user(request),
+                user=signed_in_user(request),
                 organisation=org,
                 data=form.data_for_service(editing=service is not None),
                 service=service,
@@ -603,7 +597,7 @@ def service_edit(request: HttpRequest, slug: str, pk: int | None = None) -> Http
 @require_POST
 def confirm_accurate(request: HttpRequest, slug: str) -> HttpResponse:
     org = lookups.visible_organisation(request.user, slug)
-    services.organisation_confirm_accurate(organisation=org, user=_user(request))
+    services.organisation_confirm_accurate(organisation=org, user=signed_in_user(request))
     messages.success(request, _("Thank you: the listing is marked as checked today."))
     if request.POST.get("next") == "dashboard":
         return redirect("frontend:partner:dashboard")
@@ -617,7 +611,7 @@ def restore(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         history_id = int(request.POST.get("history_id", ""))
         before = org.change_requests.filter(status=m.Decision.PENDING).count()
-        services.organisation_restore(user=_user(request), organisation=org, history_id=history_id)
+        services.organisation_restore(user=signed_in_user(request), organisation=org, history_id=history_id)
     except (ValueError, ValidationError):
         messages.error(request, str(services.UNKNOWN_VERSION))
     else:
@@ -639,7 +633,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             for application in form.applications():
                 network = m.Network.objects.get(slug=application["network"])
                 services.membership_apply(
-                    user=_user(request), organisation=org, network=network, role=application["role"]
+                    user=signed_in_user(request), organisation=org, network=network, role=application["role"]
                 )
         except ValidationError as exc:
             for msg in _messages_of(exc):
@@ -656,7 +650,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def recommend(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     member_of = m.Membership.objects.filter(
         organisation__access__user=user, role=m.MembershipRole.MEMBER, status=m.MembershipStatus.ACTIVE
     ).select_related("organisation", "network")
@@ -706,7 +700,7 @@ def _org_for_owner(request: HttpRequest, slug: str) -> m.Organisation:
 def editors(request: HttpRequest, slug: str) -> HttpResponse:
     """Who edits the listing, the invitations waiting, and the form to invite."""
     org = _org_for_owner(request, slug)
-    user = _user(request)
+    user = signed_in_user(request)
     days = services.INVITATION_MAX_AGE.days
     form = pf.InvitationForm(request.POST if request.method == "POST" else None, days=days)
     errors: list[str] = []
@@ -751,7 +745,7 @@ def editors(request: HttpRequest, slug: str) -> HttpResponse:
 def editor_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     """An owner or a moderator removes an editor; an editor may leave."""
     org = _org_for(request, slug, edit=True)
-    user = _user(request)
+    user = signed_in_user(request)
     access = get_object_or_404(m.OrganisationAccess.objects.select_related("user"), pk=pk, organisation=org)
     leaving = access.user_id == user.pk
     try:
@@ -774,7 +768,7 @@ def invitation_revoke(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     org = _org_for_owner(request, slug)
     invitation = get_object_or_404(m.OrganisationInvitation, pk=pk, organisation=org)
     try:
-        services.invitation_revoke(user=_user(request), invitation=invitation)
+        services.invitation_revoke(user=signed_in_user(request), invitation=invitation)
     except ValidationError as exc:
         for msg in _messages_of(exc):
             messages.error(request, msg)
@@ -801,7 +795,7 @@ def invitation(request: HttpRequest) -> HttpResponse:
         return render(request, page, context)
     if request.method == "POST":
         try:
-            access = services.invitation_accept(user=_user(request), token=token)
+            access = services.invitation_accept(user=signed_in_user(request), token=token)
         except ValidationError as exc:
             return render(request, page, {"error": _messages_of(exc)[0]}, status=400)
         except PermissionDenied as exc:
@@ -913,7 +907,7 @@ class Failed:
 
 
 def _require_moderator(request: HttpRequest) -> User:
-    user = _user(request)
+    user = signed_in_user(request)
     if not (permissions.is_moderator(user) or permissions.coordinated_network_ids(user)):
         raise PermissionDenied(services.NOT_COORDINATOR)
     return user

@@ -36,6 +36,7 @@ from frontend.templatetags.frontend_tags import localized
 from locator.middleware import client_ip
 from orgs import models as m
 from orgs import press
+from orgs.permissions import signed_in_user
 
 COORDINATE_PER_PAGE = 50
 # Time zones a deadline may be given in (the journalist's own clock).
@@ -94,13 +95,6 @@ def _message(request: HttpRequest, title: str, text: str, *, status: int = 200) 
 
 def _category_choices() -> list[tuple[str, str]]:
     return [(opt.category.slug, f"{opt.indent}{localized(opt.category, 'name')}") for opt in fs.category_options()]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    if not isinstance(user, User):  # pragma: no cover - guarded by login_required
-        raise PermissionDenied
-    return user
 
 
 # --- the journalist ----------------------------------------------------------------------
@@ -326,7 +320,7 @@ def invitation_answer(request: HttpRequest) -> HttpResponse:
 def coordinate_list(request: HttpRequest) -> HttpResponse:
     # A page at a time (requests pile up over the years); a page number out of
     # range or not a number shows the last or the first page.
-    paginator = Paginator(urgent_first(press.press_requests_for(user=_user(request))), COORDINATE_PER_PAGE)
+    paginator = Paginator(urgent_first(press.press_requests_for(user=signed_in_user(request))), COORDINATE_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "frontend/press/coordinate_list.html", {"requests": page.object_list, "page": page})
 
@@ -334,7 +328,7 @@ def coordinate_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def coordinate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in_user(request)
     req = press.press_request_for_coordinator(user=user, pk=pk)
     error = ""
     if request.method == "POST":
@@ -418,7 +412,7 @@ def _profile_initial(expert: m.Expert) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def expert_me(request: HttpRequest) -> HttpResponse:
     """The expert's profiles, the requests put to them and the log of every disclosure."""
-    user = _user(request)
+    user = signed_in_user(request)
     experts = list(press.experts_of_user(user=user))
     forms_by_expert = {e.pk: ExpertProfileForm(initial=_profile_initial(e), prefix=f"e{e.pk}") for e in experts}
     status = 200
@@ -451,7 +445,7 @@ def expert_join(request: HttpRequest) -> HttpResponse:
         organisation, email = press.expert_join_payload(token=token)
     except PermissionDenied as exc:
         return _message(request, _("Link not valid"), str(exc), status=404)
-    user = _user(request)
+    user = signed_in_user(request)
     form = ExpertProfileForm(
         request.POST or None,
         initial={"email": email, "full_name": user.get_full_name(), "share_email": True, "languages": "ru"},
@@ -479,7 +473,7 @@ class InviteExpertForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def organisation_experts(request: HttpRequest, slug: str) -> HttpResponse:
     """An owner sees the organisation's experts and invites new ones by e-mail."""
-    user = _user(request)
+    user = signed_in_user(request)
     organisation = get_object_or_404(m.Organisation, slug=slug)
     experts = list(press.experts_of_organisation(user=user, organisation=organisation))
     form = InviteExpertForm(request.POST or None)

@@ -141,7 +141,7 @@ def _jit_off(db: dict[str, object]) -> None:
     # app's short queries that costs hundreds of milliseconds and saves nothing.
     # Prepared statements keep their generic plan: Django binds parameters on
     # the client and never prepares, so this only concerns the nearest search's
-    # statement (orgs/nearest.py), whose planning cost more than running it and
+    # statement (orgs/search/nearest.py), whose planning cost more than running it and
     # whose generic plan is as good as a custom one.
     # Appended, so libpq options given in the URL (?options=...) still apply.
     options = db.setdefault("OPTIONS", {})

@@ -224,7 +224,7 @@ class Organisation(TimeStamped):
     verification_reminded_at = models.DateTimeField(null=True, blank=True)
     moderation_reason = models.TextField(blank=True, help_text="Why it was rejected or suspended (sent to the owner).")
     source = models.TextField(blank=True, help_text="Where the facts of this listing come from.")
-    # Derived by orgs.search_index: names, descriptions, services, categories and
+    # Derived by orgs.search.index: names, descriptions, services, categories and
     # cities in one lower-cased, ё-folded text for full-text and typo search.
     search_document = models.TextField(default="", editable=False)
     history = HistoricalRecords(excluded_fields=["search_document"])
@@ -629,7 +629,7 @@ class SearchEntry(models.Model):
     BY public_point <-> origin LIMIT n`` for a rare category as fast as for a
     common one, instead of walking the whole KNN order and filtering.
 
-    Rows are derived data: orgs.search_index keeps them in step with every write
+    Rows are derived data: orgs.search.index keeps them in step with every write
     (only published organisations have rows) and can rebuild them.
     """
 
@@ -672,7 +672,7 @@ class RemoteEntry(models.Model):
       ``centre`` against ``radius_m``). A radius too wide for such a polygon
       has no ``area`` and the key "radius" instead.
 
-    Derived data, kept in step by orgs.search_index like SearchEntry.
+    Derived data, kept in step by orgs.search.index like SearchEntry.
     """
 
     facet = models.BigIntegerField()
@@ -704,12 +704,12 @@ class RemoteEntry(models.Model):
 
 
 class ClusterCell(models.Model):
-    """Precomputed map clusters for zoom levels up to orgs.search_index.MAX_CLUSTER_ZOOM.
+    """Precomputed map clusters for zoom levels up to orgs.search.index.MAX_CLUSTER_ZOOM.
 
     One row per (zoom, facet, grid cell): how many published locations lie in
     it and the sums of their coordinates (for the centroid). ``facet`` is 0 for
     all, a category id, or minus a network id. Maintained incrementally by
-    orgs.search_index (counts are added and subtracted as rows change), so a
+    orgs.search.index (counts are added and subtracted as rows change), so a
     viewport costs at most a screenful of cells (about 16 x 10), whether it
     shows the whole region or a city of fifty thousand locations.
     """

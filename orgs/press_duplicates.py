@@ -13,12 +13,10 @@ unique index cannot say.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 
-from django.db import connection
-
 from orgs import models as m
+from orgs.locks import xact_lock
 
 # A request repeated within this window is the same request sent again; one
 # sent later (the journalist asking again, say, the next morning) is new.
@@ -36,18 +34,12 @@ def _content(email: str, topic: str, questions: str) -> str:
     return "\x1f".join((normalised(email), normalised(topic), normalised(questions)))
 
 
-def _lock_key(content: str) -> int:
-    # pg_advisory_xact_lock takes a signed 64-bit key: the first 8 bytes of the hash.
-    return int.from_bytes(hashlib.sha256(content.encode()).digest()[:8], "big", signed=True)
-
-
 def lock_and_find_duplicate(*, email: str, topic: str, questions: str, now: dt.datetime) -> m.PressRequest | None:
     """The same request saved within DUPLICATE_WINDOW, if any. Takes the
     content's advisory lock first (to the end of the caller's transaction),
     so the caller may save the request when this returns None."""
     content = _content(email, topic, questions)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(content)])
+    xact_lock("press_request", content)
     recent = m.PressRequest.objects.filter(email__iexact=email.strip(), created_at__gte=now - DUPLICATE_WINDOW)
     for candidate in recent.only("pk", "email", "topic", "questions").order_by("-created_at"):
         if _content(candidate.email, candidate.topic, candidate.questions) == content:

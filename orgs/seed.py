@@ -21,7 +21,6 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db import models, transaction
 
-from orgs import search_index
 from orgs.models import (
     Category,
     Location,
@@ -33,6 +32,7 @@ from orgs.models import (
     ServiceAtLocation,
     TargetGroup,
 )
+from orgs.search import index as search_index
 
 DEFAULT_SEED_PATH = Path(settings.BASE_DIR) / "fixtures" / "seed.json"
 SEED_KEY_TAG = "[seed-key: {key}]"

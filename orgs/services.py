@@ -9,7 +9,6 @@ API are thin shells around these functions.
 from __future__ import annotations
 
 import datetime as dt
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -29,10 +28,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from orgs import duplicates, permissions, search_index
+from orgs import duplicates, permissions
 from orgs import models as m
 from orgs.duplicates import Duplicate
 from orgs.gazetteer import transliterate_ru
+from orgs.locks import xact_lock
+from orgs.search import index as search_index
 
 # Fields of a published organisation that change only after a moderator agrees:
 # they decide who the listing says it is, and where people will go.
@@ -118,21 +119,11 @@ def _require(condition: bool, message: str | Promise) -> None:
         raise PermissionDenied(message)
 
 
-def _lock(namespace: str, key: str) -> None:
-    """A transaction-scoped PostgreSQL advisory lock: every worker on every
-    server waits for the same one, and it is released with the commit."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_advisory_xact_lock(%s, %s)",
-            [zlib.crc32(namespace.encode()) - 2**31, zlib.crc32(key.encode()) - 2**31],
-        )
-
-
 def _unique_slug(name: str) -> str:
     base = slugify(transliterate_ru(name))[:100] or "organisation"
     # Two listings of one name registered at once would both pick the same
     # free slug, and the second would fail on the unique index at commit.
-    _lock("organisation_slug", base)
+    xact_lock("organisation_slug", base)
     slug, n = base, 1
     while m.Organisation.objects.filter(slug=slug).exists():
         n += 1
@@ -217,7 +208,7 @@ def organisation_register(
     points = [p for p in (_point(loc) for loc in locations) if p is not None]
     # One registration of a person's at a time, so a double-submitted form
     # finds the first one (theirs, so it may be named) instead of saving twice.
-    _lock("organisation_register", str(user.pk))
+    xact_lock("organisation_register", str(user.pk))
     found = organisation_duplicates(
         user=user,
         name=data["name"],

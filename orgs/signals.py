@@ -9,7 +9,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from orgs import models as m
-from orgs import search_index
+from orgs.search import index as search_index
 
 
 @receiver(pre_delete, sender=m.Organisation)

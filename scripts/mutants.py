@@ -36,13 +36,13 @@ M = [
         "tests/test_safety_rules_pinned.py",
     ),
     (
-        "orgs/nearest.py",
+        "orgs/search/nearest.py",
         "'address', CASE WHEN l.visibility = 'exact' THEN l.address ELSE '' END",
         "'address', l.address",
         "tests/test_nearest_json.py tests/test_protected_locations.py",
     ),
     (
-        "orgs/nearest.py",
+        "orgs/search/nearest.py",
         "round(ST_Y(l.public_point::geometry)",
         "round(ST_Y(l.point::geometry)",
         "tests/test_nearest_json.py tests/test_protected_locations.py",

@@ -10,9 +10,9 @@ from django.contrib.gis.geos import Point
 from django.db import connection
 
 from orgs import models as m
-from orgs import search_index
 from orgs.bench import database, generator, report, runners
 from orgs.bench.generator import COMMON_CATEGORY, RARE_CATEGORY, SYNTHETIC_PREFIX, BenchRefused
+from orgs.search import index as search_index
 from orgs.selectors import SearchFilters, category_descendant_ids, locations_nearest
 from tests.factories import OrganisationFactory, PlaceFactory
 

@@ -217,7 +217,7 @@ def test_logs_never_carry_a_search_origin(all_log_output, capsys, settings, monk
     def broken(**kwargs: Any) -> None:
         raise RuntimeError(f"search failed near {LAT},{LON} ({PLACE_RU}) for {CLIENT}")
 
-    monkeypatch.setattr("orgs.nearest.nearest_answer", broken)
+    monkeypatch.setattr("orgs.search.nearest.nearest_answer", broken)
     assert api.get("/api/v1/nearest", {"lat": LAT, "lon": LON}, **headers).status_code == 500
 
     # runserver's request line (development) and gunicorn's logs (production).

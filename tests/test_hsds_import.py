@@ -458,7 +458,7 @@ def _derived() -> dict[str, Any]:
 def test_the_derived_tables_after_an_import_are_what_a_full_rebuild_gives(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, set_based: bool
 ) -> None:
-    from orgs import search_index
+    from orgs.search import index as search_index
     from tests.test_hsds_api import build_generated
 
     if set_based:  # small imports refresh organisation by organisation; take the import path
@@ -657,7 +657,7 @@ def test_the_set_based_refresh_first_updates_statistics_that_predate_a_bulk_load
     # an import just wrote by nested loops over whole tables (minutes at 100k rows).
     from django.db import connection
 
-    from orgs import search_index
+    from orgs.search import index as search_index
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE orgs_location")

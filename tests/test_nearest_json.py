@@ -1,4 +1,4 @@
-"""The nearest answer serialised by PostgreSQL (orgs/nearest.py) is the answer
+"""The nearest answer serialised by PostgreSQL (orgs/search/nearest.py) is the answer
 the DRF serializers give for the same hits (api/serializers.py documents it in
 the OpenAPI schema): every field, every order, protected locations included,
 over varied data and filters. A field added to one and not the other fails here.
@@ -256,11 +256,11 @@ def test_protected_points_stay_hidden_in_the_sql_answer(api: Any) -> None:
 
 def test_the_statement_parse_stays_cached() -> None:
     """psycopg re-parses a statement longer than its cache limit on every call;
-    orgs.nearest raises the limit above the statement's length. If a psycopg
+    orgs.search.nearest raises the limit above the statement's length. If a psycopg
     upgrade renames or drops that private setting, this fails."""
     import psycopg._queries as psycopg_queries
 
-    from orgs import nearest
+    from orgs.search import nearest
 
     every_filter = selectors.SearchFilters(
         facets=(1, 2), target_ids=(3,), formats=("online",), free=True, open_now=True, languages=("ru",)
@@ -272,6 +272,6 @@ def test_the_statement_parse_stays_cached() -> None:
 
 
 def test_the_origin_point_bytes_are_postgis_ewkb() -> None:
-    from orgs import nearest
+    from orgs.search import nearest
 
     assert nearest.ewkb_point(177.51, -64.73) == bytes(Point(177.51, -64.73, srid=4326).ewkb)

@@ -11,7 +11,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from geographiclib.geodesic import Geodesic
 
 from orgs import models as m
-from orgs import search_index
+from orgs.search import index as search_index
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.contrib.gis.geos import MultiPolygon, Point, Polygon
 from django.db import connection
 
 from orgs import models as m
-from orgs import search_index
+from orgs.search import index as search_index
 from orgs.selectors import OriginArea, SearchFilters, services_remote
 from tests import factories as f
 

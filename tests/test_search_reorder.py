@@ -12,7 +12,7 @@ from django.contrib.gis.geos import Point
 from django.core.management import call_command
 from django.db import connection
 
-from orgs import search_index
+from orgs.search import index as search_index
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,8 @@ import pytest
 from django.contrib.gis.geos import Point
 
 from orgs import models as m
-from orgs import search_index, viewport
+from orgs.search import index as search_index
+from orgs.search import viewport
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

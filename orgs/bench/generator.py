@@ -28,7 +28,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from orgs import search_index
+from orgs.search import index as search_index
 from orgs.seed import DEFAULT_SEED_PATH, SeedReport, category_upsert, target_group_upsert
 
 # Bump when the shape of the generated data changes: cached data sets of an
@@ -380,7 +380,7 @@ def _write_chunk(cur: Any, *, lo: int, hi: int, seed: int) -> None:
         """,  # noqa: S608 - fixed fragments; values are bound parameters
         params,
     )
-    # search_document as orgs.search_index derives it (name, services,
+    # search_document as orgs.search.index derives it (name, services,
     # categories, cities; lower-cased, ё folded), computed here set-based.
     cur.execute(
         f"""
@@ -464,7 +464,7 @@ def _write_chunk(cur: Any, *, lo: int, hi: int, seed: int) -> None:
     cur.execute("DROP TABLE syn_org, syn_loc, syn_svc, syn_svc_cat, syn_svc_tg")
 
 
-# The chunk's rows of orgs_searchentry, as orgs.search_index._SELECT_ROWS derives
+# The chunk's rows of orgs_searchentry, as orgs.search.index._SELECT_ROWS derives
 # them, read from the chunk's staging tables instead of the whole directory.
 # Synthetic organisations belong to no network and every synthetic location
 # offers a service, which is what lets this shorter form be equivalent
@@ -567,7 +567,7 @@ def _derived_version() -> int:
 
 def _derive(cur: Any, progress: Callable[[str, int, int], None] | None) -> None:
     """The tables derived from the search rows and the services, set-based as
-    orgs.search_index.rebuild() computes them: map clusters and remote-help rows."""
+    orgs.search.index.rebuild() computes them: map clusters and remote-help rows."""
     cur.execute("SET LOCAL jit = off")
     cur.execute("SET LOCAL work_mem = '256MB'")
 

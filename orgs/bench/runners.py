@@ -4,7 +4,7 @@ client threads (each with its own connection, as separate users would).
 
 (a) ``knn_nearest``: the k-nearest scan of orgs.selectors, through psycopg: the
     ceiling of the search alone.
-(a') ``full_answer``: the API's whole statement (orgs.nearest: the k nearest,
+(a') ``full_answer``: the API's whole statement (orgs.search.nearest: the k nearest,
     remote help and centres, serialised to JSON) through psycopg: the ceiling of
     the answer the API gives.
 (b) ``naive_nearest``: ``ORDER BY ST_Distance`` over the directory's own tables.
@@ -119,10 +119,10 @@ def knn_nearest(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[tu
 
 
 def full_answer(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[str]:
-    """The API's whole answer (orgs.nearest: the k nearest, remote help, centres,
+    """The API's whole answer (orgs.search.nearest: the k nearest, remote help, centres,
     serialised to JSON) straight through the cursor: what (d) costs without
     HTTP and Django."""
-    from orgs import nearest
+    from orgs.search import nearest
     from orgs.selectors import SearchFilters
 
     found = nearest.answer(

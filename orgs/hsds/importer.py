@@ -55,12 +55,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from orgs import geo, search_index
+from orgs import geo
 from orgs import models as m
 from orgs.gazetteer import normalise, transliterate_ru
 from orgs.hsds import spec, vocab
 from orgs.hsds.serialize import WEEKDAYS
 from orgs.hsds.tabular import Row, Source, Tables, collector_paused
+from orgs.search import index as search_index
 from orgs.selectors import category_descendant_ids
 from orgs.validators import inn_is_valid, ogrn_is_valid
 

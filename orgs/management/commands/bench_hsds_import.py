@@ -26,11 +26,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 
-from orgs import search_index
 from orgs.hsds import vocab
 from orgs.hsds.exporter import CSV_TABLES
 from orgs.hsds.importer import ImportReport, hsds_import
 from orgs.hsds.tabular import Source, Tables, flatten, read_files, tables_from_files, write_csv_package
+from orgs.search import index as search_index
 
 TARGET_ROWS_PER_S = 5000
 ROWS_PER_ORGANISATION = 18  # what generate() writes per organisation (checked by the test)

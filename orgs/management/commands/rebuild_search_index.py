@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from orgs import search_index
+from orgs.search import index as search_index
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 """Points or clusters for a map viewport, as GeoJSON.
 
 Zoom levels up to MAX_CLUSTER_ZOOM (12: a city's districts) read the
-precomputed ``ClusterCell`` rows (maintained by orgs.search_index) when the
+precomputed ``ClusterCell`` rows (maintained by orgs.search.index) when the
 only filters are a category or a network, so a viewport costs a screenful of
 cells however many locations it holds; every other case is computed from
 ``SearchEntry`` inside the viewport, where the (facet, public_point) GiST index
@@ -16,7 +16,7 @@ from typing import Any
 from django.db import connections, router
 
 from orgs.models import ClusterCell, SearchEntry
-from orgs.search_index import MAX_CLUSTER_ZOOM
+from orgs.search.index import MAX_CLUSTER_ZOOM
 from orgs.selectors import SearchFilters, row_conditions
 
 # Beyond this many locations in view, the answer is clusters (keeps a response

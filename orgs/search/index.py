@@ -167,7 +167,7 @@ LEFT JOIN svc_targets t ON t.service_id = s.id
 )
 
 
-# Map clusters for zoom levels up to this are precomputed (orgs.viewport): at
+# Map clusters for zoom levels up to this are precomputed (orgs.search.viewport): at
 # zoom 12 a 1000 x 600 pixel map is 16 x 10 cells, a few hundred rows however
 # dense the city. Beyond it a viewport is small enough to group live.
 MAX_CLUSTER_ZOOM = 12
