@@ -12,7 +12,7 @@ def derive_existing_rows(apps, schema_editor):
     are new, and map clusters now reach zoom 12. A benchmark database (it has
     the bench_dataset table) is re-derived by orgs.bench.generator instead; an
     empty one has nothing to derive."""
-    from orgs import search_index
+    from orgs.search import index as search_index
 
     with schema_editor.connection.cursor() as cur:
         cur.execute("SELECT to_regclass('bench_dataset') IS NOT NULL, EXISTS (SELECT 1 FROM orgs_organisation)")
