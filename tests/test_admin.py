@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
@@ -137,7 +138,7 @@ def test_changelist_search_works(admin_client, directory, model) -> None:
 
 @pytest.mark.parametrize(
     ("model", "model_admin"),
-    [(model, model_admin) for model, model_admin in orgs_admin.admin.site._registry.items() if model in MODELS],
+    [(model, admin.site.get_model_admin(model)) for model in MODELS],
     ids=lambda value: getattr(value, "__name__", ""),
 )
 def test_foreign_keys_to_big_tables_are_autocompletes(rf, admin_user, model, model_admin) -> None:
@@ -561,3 +562,27 @@ def test_a_location_added_inline_gets_a_working_map(open_in_browser) -> None:
         assert page.eval_on_selector(f"{area_map} canvas", "canvas => canvas.width") > 100
         assert page.errors == []
         assert _only_tiles(page.outside), page.outside
+
+
+@pytest.mark.parametrize("how", ["one", "bulk"])
+def test_deleting_an_organisation_rewrites_its_search_rows_once(admin_client, directory, monkeypatch, how) -> None:
+    # The cascade deletes each location and service, and each fires a signal that
+    # would rewrite the organisation's search rows: deferred() makes it one write.
+    from orgs.search import index as search_index
+
+    org = directory[m.Organisation]
+    for _ in range(3):
+        f.LocationFactory(organisation=org)
+        f.ServiceFactory(organisation=org)
+    writes: list[list[int]] = []
+    real_write = search_index._write
+    monkeypatch.setattr(search_index, "_write", lambda ids: (writes.append(ids), real_write(ids))[1])
+    if how == "one":
+        response = admin_client.post(admin_url(m.Organisation, "delete", org.pk), {"post": "yes"})
+    else:
+        data = {"action": "delete_selected", "_selected_action": [str(org.pk)], "post": "yes"}
+        response = admin_client.post(admin_url(m.Organisation, "changelist"), data)
+    assert response.status_code == 302
+    assert not m.Organisation.objects.filter(pk=org.pk).exists()
+    assert writes == [[org.pk]]
+    assert not m.SearchEntry.objects.filter(organisation_id=org.pk).exists()
