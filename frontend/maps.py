@@ -23,8 +23,8 @@ from typing import Any
 import folium
 from django.conf import settings
 from django.templatetags.static import static
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
-from folium.template import Template
 
 LEAFLET_VERSION = "1.9.4"
 # Where the home page opens: European Russia, before any search.
@@ -46,33 +46,10 @@ TERRITORY_STYLE: dict[str, Any] = {"color": "#047857", "fill_color": "#10b981", 
 
 
 class LocalMap(folium.Map):
-    """folium's Map without its CDN links, its viewport meta tag (which forbids
-    zooming the page on a phone) or its full-page styles: the page's own CSS
-    sizes the map."""
-
-    _template = Template(
-        """
-        {% macro header(this, kwargs) %}{% endmacro %}
-
-        {% macro html(this, kwargs) %}
-            <div class="folium-map" id={{ this.get_name()|tojson }}></div>
-        {% endmacro %}
-
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.map(
-                {{ this.get_name()|tojson }},
-                {
-                    center: {{ this.location|tojson }},
-                    crs: L.CRS.{{ this.crs }},
-                    ...{{ this.options|tojavascript }}
-                }
-            );
-            {%- if this.control_scale %}
-            L.control.scale().addTo({{ this.get_name() }});
-            {%- endif %}
-        {% endmacro %}
-        """
-    )
+    """folium's Map with Leaflet from this site's static files. Its <head> part
+    is not used (see ``render``), so folium's CDN links, its viewport meta tag
+    (which forbids zooming the page on a phone) and its full-page styles never
+    reach a page."""
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
@@ -112,14 +89,17 @@ def new_map(
 
 def render(m: LocalMap) -> RenderedMap:
     fig: Any = m.get_root()
-    # The page declares its own charset; folium's second declaration goes.
-    fig.header._children.pop("meta_http", None)
     fig.render()
+    # The page's <head> gets the map's own two files and nothing of folium's
+    # header (a second charset, a viewport that forbids zooming, full-page
+    # styles, an inline script): built here from the map's public file lists.
+    header = format_html_join("\n", '<script src="{}"></script>', ((url,) for _, url in m.default_js))
+    header += format_html_join("\n", '<link rel="stylesheet" href="{}">', ((url,) for _, url in m.default_css))
     # Safe: built by folium from numbers, fixed styles and settings, never
     # from user or organisation text (see the module docstring).
     return RenderedMap(
         name=m.get_name(),
-        header=mark_safe(fig.header.render()),
+        header=header,
         html=mark_safe(fig.html.render()),
         script=mark_safe(fig.script.render()),
     )

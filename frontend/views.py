@@ -8,8 +8,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -123,7 +124,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @xframe_options_exempt
-def embed(request: HttpRequest) -> HttpResponse:
+def embed(request: HttpRequest) -> HttpResponseBase:
     """The widget a coalition's site frames: the only page that may be framed."""
     network = None
     if slug := request.GET.get("network"):
@@ -134,10 +135,14 @@ def embed(request: HttpRequest) -> HttpResponse:
     # Links out of the widget open a new tab: the other pages refuse to be framed.
     context["locator_config"]["linkTarget"] = "_blank"
     context["full_site_url"] = reverse("frontend:home")
-    response = render(request, "frontend/embed.html", context)
-    # The one page a coalition's site may frame (django-csp merges this into the policy).
-    response._csp_replace = {"frame-ancestors": settings.EMBED_FRAME_ANCESTORS.split()}  # type: ignore[attr-defined]
-    return response
+    # The one page a coalition's site may frame: django-csp's csp_replace, applied
+    # here rather than as a decorator so the setting is read when the page is served.
+    allow_framing = csp_replace({"frame-ancestors": settings.EMBED_FRAME_ANCESTORS.split()})
+
+    def page(request: HttpRequest) -> HttpResponseBase:
+        return render(request, "frontend/embed.html", context)
+
+    return allow_framing(page)(request)
 
 
 @require_safe
