@@ -136,7 +136,9 @@ DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", "test_helplocator")}
 
 
-def _jit_off(db: dict[str, object]) -> None:
+def _set_session_options(db: dict[str, object]) -> None:
+    """Every connection's session settings: JIT off, generic plans for
+    prepared statements, and no statement prepared unless asked for."""
     # PostgreSQL JIT-compiles every plan whose cost passes jit_above_cost: on the
     # app's short queries that costs hundreds of milliseconds and saves nothing.
     # Prepared statements keep their generic plan: Django binds parameters on
@@ -155,7 +157,7 @@ def _jit_off(db: dict[str, object]) -> None:
     options.setdefault("prepare_threshold", 1_000_000_000)
 
 
-_jit_off(DATABASES["default"])  # type: ignore[arg-type]
+_set_session_options(DATABASES["default"])  # type: ignore[arg-type]
 
 # Read replicas (PostgreSQL streaming standbys), comma-separated URLs. Anonymous
 # reads go to them; writes, signed-in users, a browser's reads right after its
@@ -173,7 +175,7 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
     # only the alias' NAME to it (HOST and PORT stay the replica's), and never
     # flush the alias or wrap it in a transaction.
     DATABASES[_alias]["TEST"] = {"MIRROR": "default"}
-    _jit_off(DATABASES[_alias])  # type: ignore[arg-type]
+    _set_session_options(DATABASES[_alias])  # type: ignore[arg-type]
     DATABASE_REPLICAS.append(_alias)
 DATABASE_ROUTERS = ["locator.db_router.ReplicaRouter"]
 # How long a browser reads from the primary after a request that may have
@@ -243,7 +245,7 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_size("DATA_UPLOAD_MAX_NUMBER_FILES", 10)
 FILE_UPLOAD_MAX_BYTES = env_size("FILE_UPLOAD_MAX_BYTES", 4 * MIB)
 # An upload larger than this is streamed to a temporary file, not held in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_size("FILE_UPLOAD_MAX_MEMORY_SIZE", MIB)
-# The admin's HSDS import (orgs/admin_hsds.py) takes a whole directory as one
+# The admin's HSDS import (orgs/admin/hsds.py) takes a whole directory as one
 # JSON file or zipped CSV package; bigger imports go through manage.py import_hsds.
 HSDS_UPLOAD_MAX_BYTES = env_size("HSDS_UPLOAD_MAX_BYTES", 50 * MIB)
 # Views (URL names) that accept files above FILE_UPLOAD_MAX_BYTES, with the setting holding their cap.

@@ -25,10 +25,10 @@ def _child_deleting(sender: type, instance: Any, **kwargs: Any) -> None:
     search_index.withdraw([instance.organisation_id])
 
 
-@receiver([post_save, post_delete], sender=m.Organisation)
-def _organisation_changed(sender: type, instance: m.Organisation, **kwargs: Any) -> None:
-    if kwargs.get("signal") is post_delete:
-        return  # withdrawn in pre_delete
+@receiver(post_save, sender=m.Organisation)
+def _organisation_saved(sender: type, instance: m.Organisation, **kwargs: Any) -> None:
+    # A deleted organisation's rows were withdrawn in pre_delete: nothing to
+    # refresh after the delete, so no post_delete receiver.
     search_index.refresh([instance.pk])
 
 
