@@ -365,7 +365,7 @@ def test_systemd_units_cover_every_scheduled_job_in_the_readme() -> None:
             scheduled.add(match.group(1))
         else:
             assert exec_start.endswith("deploy/backup.sh")
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "deploy.md").read_text()
     section = readme.split("## Scheduled jobs", 1)[1].split("\n## ", 1)[0]
     listed = set(re.findall(r"manage\.py (\w+)", section))
     assert listed and listed <= scheduled, listed - scheduled

@@ -42,12 +42,12 @@ def test_the_prune_is_scheduled_under_systemd_and_compose() -> None:
     timer = (ROOT / "deploy/systemd/help-locator-axes-prune.timer").read_text()
     assert "manage.py axes_prune" in service and "OnCalendar=hourly" in timer
     assert "manage.py axes_prune" in (ROOT / "deploy/jobs.sh").read_text()
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "deploy.md").read_text()
     assert "help-locator-axes-prune.timer" in readme and "`manage.py axes_prune` hourly" in readme
 
 
 def test_the_deploy_docs_keep_values_out_of_the_database_log() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "deploy.md").read_text()
     assert "log_min_error_statement = panic" in readme and "log_error_verbosity = terse" in readme
     db = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["db"]
     assert "log_min_error_statement=panic" in db["command"] and "log_error_verbosity=terse" in db["command"]
