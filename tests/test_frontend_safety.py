@@ -269,7 +269,14 @@ def test_pages_load_nothing_from_other_sites(client: Client, settings: Any) -> N
 def test_static_assets_name_no_other_site() -> None:
     from django.contrib.staticfiles import finders
 
-    for path in ["frontend/locator.js", "frontend/safety.js", "frontend/site.css", "vendor/leaflet/1.9.4/leaflet.css"]:
+    for path in [
+        "frontend/locator-kit.js",
+        "frontend/locator-map.js",
+        "frontend/locator.js",
+        "frontend/safety.js",
+        "frontend/site.css",
+        "vendor/leaflet/1.9.4/leaflet.css",
+    ]:
         found = finders.find(path)
         assert found, path
         # Comments may cite a URL (Leaflet's cites a browser bug); code may not.

@@ -31,102 +31,19 @@
   var mapStatus = document.getElementById("map-status");
 
   var wide = window.matchMedia("(min-width: 48rem)");
-  var integer = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 0 });
-  var oneDecimal = new Intl.NumberFormat(config.lang, { maximumFractionDigits: 1 });
 
-  // --- small helpers ------------------------------------------------------------
-
-  /* An element with text content and attributes; children are nodes or strings
-   * (strings become text nodes). */
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      var value = attrs[key];
-      if (value === null || value === undefined || value === false) return;
-      if (key === "text") node.textContent = String(value);
-      else node.setAttribute(key, String(value));
-    });
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined || child === "") return;
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-
-  function fmt(template, values) {
-    return String(template).replace(/\{(\w+)\}/g, function (whole, key) {
-      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
-    });
-  }
-
-  function urlFor(template, slug) {
-    return template.replace("__slug__", encodeURIComponent(slug));
-  }
-
-  /* A link to one of this site's pages. Inside the embed widget it opens a new
-   * tab: the pages other than the widget refuse to be framed. */
-  function pageLink(template, slug, text, className) {
-    var blank = config.linkTarget === "_blank";
-    return el("a", {
-      class: className || null,
-      href: urlFor(template, slug),
-      target: blank ? "_blank" : null,
-      rel: blank ? "noopener" : null,
-      text: text || "",
-    });
-  }
-
-  function webUrl(url) {
-    return /^https?:\/\//i.test(url || "") ? url : null;
-  }
-
-  function telUrl(phone) {
-    return "tel:" + String(phone).replace(/[^0-9+]/g, "");
-  }
-
-  function distanceText(metres, visibility) {
-    var text;
-    if (metres < 1000) text = fmt(M.metres, { n: integer.format(metres) });
-    else if (metres < 10000) text = fmt(M.kilometres, { n: oneDecimal.format(metres / 1000) });
-    else text = fmt(M.kilometres, { n: integer.format(metres / 1000) });
-    return visibility === "exact" ? text : fmt(M.about, { d: text });
-  }
-
-  function placeName(place) {
-    if (!place) return "";
-    return config.lang === "en" ? place.name : place.name_ru || place.name;
-  }
-
-  function uniqueJoin(parts) {
-    var seen = {};
-    return parts
-      .filter(function (p) {
-        if (!p || seen[p]) return false;
-        seen[p] = true;
-        return true;
-      })
-      .join(", ");
-  }
-
-  function getJSON(url, signal) {
-    return fetch(url, { signal: signal, headers: { Accept: "application/json" }, credentials: "same-origin" }).then(
-      function (response) {
-        return response.json().then(
-          function (body) {
-            if (!response.ok) throw { status: response.status, body: body };
-            return body;
-          },
-          function () {
-            throw { status: response.status, body: null };
-          }
-        );
-      }
-    );
-  }
-
-  function isAbort(err) {
-    return err && err.name === "AbortError";
-  }
+  // Helpers from locator-kit.js; the map's points and clusters from locator-map.js.
+  var kit = window.HelpLocator.kit(config);
+  var el = kit.el;
+  var fmt = kit.fmt;
+  var pageLink = kit.pageLink;
+  var webUrl = kit.webUrl;
+  var telUrl = kit.telUrl;
+  var distanceText = kit.distanceText;
+  var placeName = kit.placeName;
+  var uniqueJoin = kit.uniqueJoin;
+  var getJSON = kit.getJSON;
+  var isAbort = kit.isAbort;
 
   /* The filters chosen in the form, and those fixed by the page (the embed
    * widget's coalition), as query parameters of the API. */
@@ -149,194 +66,13 @@
     return params;
   }
 
-  // --- the map: points and clusters for the viewport --------------------------------
+  var viewport = window.HelpLocator.viewport(root, map, config, kit, filterParams, mapStatus);
+  var scheduleViewport = viewport.schedule;
+  var nearView = viewport.nearView;
+  var protectionNote = viewport.protectionNote;
+  var originLayer = viewport.originLayer;
+  var resultsLayer = viewport.resultsLayer;
 
-  var pointsLayer = map ? L.layerGroup().addTo(map) : null;
-  var originLayer = map ? L.layerGroup().addTo(map) : null;
-  var resultsLayer = map ? L.layerGroup().addTo(map) : null;
-  var viewportTimer = null;
-  var viewportAbort = null;
-  // The API answers for at most a quarter of the planet at a time.
-  var MAX_BOX_AREA = (360 * 180) / 4 - 1;
-  var MAX_BOXES = 6;
-
-  function wrapLon(lon) {
-    return ((((lon + 180) % 360) + 360) % 360) - 180;
-  }
-
-  /* The visible area as API boxes (minlon,minlat,maxlon,maxlat): longitudes
-   * wrapped into ±180 (a box may cross the antimeridian), and a view wider
-   * than the API allows split into strips. */
-  function viewportBoxes(bounds) {
-    var south = Math.max(-90, bounds.getSouth());
-    var north = Math.min(90, bounds.getNorth());
-    var west = bounds.getWest();
-    var east = bounds.getEast();
-    if (east - west >= 360) {
-      west = -180;
-      east = 180;
-    }
-    var height = Math.max(north - south, 1e-6);
-    var count = Math.min(MAX_BOXES, Math.max(1, Math.ceil(((east - west) * height) / MAX_BOX_AREA)));
-    var step = (east - west) / count;
-    var boxes = [];
-    for (var i = 0; i < count; i += 1) {
-      var a = wrapLon(west + i * step);
-      var b = wrapLon(west + (i + 1) * step);
-      if (b === -180) b = 180;
-      if (a === b) continue;
-      boxes.push([a, south, b, north].map(function (v) {
-        return Math.round(v * 1e5) / 1e5;
-      }));
-    }
-    return boxes;
-  }
-
-  /* A position moved by whole turns of longitude to the world copy in view. */
-  function nearView(lat, lon) {
-    var centre = map.getCenter().lng;
-    return L.latLng(lat, lon + 360 * Math.round((centre - lon) / 360));
-  }
-
-  // Tiles come from an outside server that may be blocked or down: the points
-  // and the list do not depend on them, and the map says so.
-  var tilesFailed = false;
-  var mapStatusText = "";
-
-  function setMapStatus(text) {
-    mapStatusText = text;
-    if (mapStatus) mapStatus.textContent = tilesFailed ? (text ? text + ". " : "") + M.tilesFailed : text;
-  }
-
-  if (map) {
-    map.eachLayer(function (layer) {
-      if (layer instanceof L.TileLayer) {
-        layer.once("tileerror", function () {
-          tilesFailed = true;
-          setMapStatus(mapStatusText);
-          root.setAttribute("data-tiles-failed", "true");
-        });
-      }
-    });
-  }
-
-  function scheduleViewport() {
-    if (!map) return;
-    window.clearTimeout(viewportTimer);
-    viewportTimer = window.setTimeout(loadViewport, 200);
-  }
-
-  function loadViewport() {
-    if (viewportAbort) viewportAbort.abort();
-    var controller = new AbortController();
-    viewportAbort = controller;
-    var zoom = Math.max(0, Math.min(22, Math.round(map.getZoom())));
-    var filters = filterParams();
-    setMapStatus(M.mapLoading);
-    var requests = viewportBoxes(map.getBounds()).map(function (box) {
-      var params = new URLSearchParams(filters);
-      params.set("in_bbox", box.join(","));
-      params.set("zoom", String(zoom));
-      return getJSON(config.api.locations + "?" + params.toString(), controller.signal);
-    });
-    Promise.all(requests).then(
-      function (collections) {
-        if (viewportAbort === controller) drawViewport(collections);
-      },
-      function (err) {
-        if (!isAbort(err) && viewportAbort === controller) setMapStatus(M.mapError);
-      }
-    );
-  }
-
-  function drawViewport(collections) {
-    pointsLayer.clearLayers();
-    var seen = {};
-    var points = 0;
-    var clustered = 0;
-    var clusters = 0;
-    collections.forEach(function (collection) {
-      (collection.features || []).forEach(function (feature) {
-        var coords = feature.geometry.coordinates;
-        var props = feature.properties || {};
-        var latlng = nearView(coords[1], coords[0]);
-        if (props.cluster) {
-          clusters += 1;
-          clustered += props.count;
-          pointsLayer.addLayer(clusterMarker(latlng, props.count));
-        } else if (!seen[props.location_id]) {
-          seen[props.location_id] = true;
-          points += 1;
-          pointsLayer.addLayer(pointMarker(latlng, props));
-        }
-      });
-    });
-    root.setAttribute("data-points", String(points));
-    root.setAttribute("data-clusters", String(clusters));
-    setMapStatus(clusters ? fmt(M.mapClusters, { n: integer.format(points + clustered) }) : fmt(M.mapPoints, { n: integer.format(points) }));
-  }
-
-  function clusterMarker(latlng, count) {
-    var size = count < 10 ? 32 : count < 100 ? 38 : count < 1000 ? 46 : 54;
-    var title = fmt(M.clusterTitle, { n: integer.format(count) });
-    var marker = L.marker(latlng, {
-      icon: L.divIcon({ html: el("span", { text: integer.format(count) }), className: "hl-cluster", iconSize: [size, size] }),
-      title: title,
-      keyboard: true,
-      riseOnHover: true,
-    });
-    marker.on("add", function () {
-      var node = marker.getElement();
-      if (node) {
-        node.setAttribute("role", "button");
-        node.setAttribute("aria-label", title);
-      }
-    });
-    function zoomIn() {
-      map.setView(latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
-    }
-    marker.on("click", zoomIn);
-    // A marker reached with Tab: Enter zooms in as a click does.
-    marker.on("keypress", function (event) {
-      if (event.originalEvent && event.originalEvent.key === "Enter") zoomIn();
-    });
-    return marker;
-  }
-
-  function pointMarker(latlng, props) {
-    var exact = props.visibility === "exact";
-    var marker = L.circleMarker(latlng, {
-      radius: 7,
-      weight: 2,
-      color: exact ? "#1e3a8a" : "#92400e",
-      fillColor: exact ? "#3b82f6" : "#fbbf24",
-      fillOpacity: 0.9,
-      dashArray: exact ? null : "3 3",
-      className: exact ? "hl-point" : "hl-point hl-approximate",
-    });
-    marker.bindPopup(function () {
-      return pointPopup(props);
-    });
-    return marker;
-  }
-
-  function protectionNote(visibility) {
-    if (visibility === "exact") return null;
-    return el("p", { class: "note", text: visibility === "city" ? M.cityOnly : M.approximate });
-  }
-
-  function pointPopup(props) {
-    return el("div", { class: "hl-popup" }, [
-      pageLink(config.organisationUrl, props.organisation, props.organisation_name, "hl-popup-title"),
-      el("p", { text: uniqueJoin([props.name, props.city]) }),
-      protectionNote(props.visibility),
-    ]);
-  }
-
-  if (map) {
-    map.on("moveend", scheduleViewport);
-    map.whenReady(scheduleViewport);
-  }
 
   // Only the browse map (a coalition's page) and no search panel: done.
   if (!form) return;
