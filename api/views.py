@@ -21,7 +21,8 @@ from api import serializers as s
 from api.errors import public_errors
 from orgs import gazetteer, selectors
 from orgs import models as m
-from orgs.search import nearest, viewport
+from orgs.search import nearest, text, viewport
+from orgs.search.filters import SearchFilters
 
 # Slug to id of the small taxonomies (categories, target groups, coalitions),
 # kept in Django's cache for this long: looking them up was a query and an ORM
@@ -58,9 +59,9 @@ def _resolve_slugs(model: type[Any], slugs: list[str], param: str, endpoint: str
     return tuple(found[slug] for slug in dict.fromkeys(slugs))
 
 
-def search_filters(data: dict[str, Any]) -> selectors.SearchFilters:
+def search_filters(data: dict[str, Any]) -> SearchFilters:
     """Turn validated query parameters into selector filters (slugs to ids)."""
-    return selectors.SearchFilters(
+    return SearchFilters(
         facets=_resolve_slugs(m.Category, data.get("category", []), "category", "/api/v1/categories"),
         target_ids=_resolve_slugs(m.TargetGroup, data.get("target", []), "target", "/api/v1/target-groups"),
         formats=tuple(dict.fromkeys(data.get("format", []))),
@@ -242,7 +243,7 @@ class OrganisationListView(APIView):
         responses={200: s.OrganisationBriefSerializer(many=True), **public_errors()},
     )
     def get(self, request: Request) -> Response:
-        orgs = selectors.organisations_search(**_query(s.OrganisationQuerySerializer, request))
+        orgs = text.organisations_search(**_query(s.OrganisationQuerySerializer, request))
         return Response(s.OrganisationBriefSerializer(orgs, many=True).data)
 
 

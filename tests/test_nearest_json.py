@@ -21,6 +21,8 @@ from api.views import search_filters
 from orgs import gazetteer, selectors
 from orgs import models as m
 from orgs.geo import public_distance_m
+from orgs.search import reference as oracle
+from orgs.search.filters import SearchFilters
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -39,17 +41,15 @@ AWKWARD = ['Кавычки "ёлки" \\ и слэш', "<script>alert(1)</script
 
 
 def reference(
-    *, origin: Point, filters: selectors.SearchFilters, k: int, max_m: float | None, place: m.Place | None
+    *, origin: Point, filters: SearchFilters, k: int, max_m: float | None, place: m.Place | None
 ) -> dict[str, Any]:
     """The answer as the ORM and the DRF serializers build it."""
-    hits = selectors.locations_nearest(origin=origin, filters=filters, k=k, max_m=max_m)
+    hits = oracle.locations_nearest(origin=origin, filters=filters, k=k, max_m=max_m)
     ids = {sid for hit in hits for sid in hit.service_ids}
     services = {x.pk: x for x in m.Service.objects.filter(pk__in=ids).prefetch_related("categories", "target_groups")}
     area_place = place or gazetteer.place_nearest(point=origin)
     area = (
-        selectors.OriginArea(
-            country=area_place.country_code, region_code=area_place.region_code, place_id=area_place.pk
-        )
+        oracle.OriginArea(country=area_place.country_code, region_code=area_place.region_code, place_id=area_place.pk)
         if area_place is not None
         else None
     )
@@ -65,8 +65,8 @@ def reference(
             }
             for hit in hits
         ],
-        "remote": selectors.services_remote(origin=origin, area=area, filters=filters),
-        "centres": selectors.centres_covering(origin=origin),
+        "remote": oracle.services_remote(origin=origin, area=area, filters=filters),
+        "centres": oracle.centres_covering(origin=origin),
     }
     return json.loads(JSONRenderer().render(s.NearestResponseSerializer(payload).data))
 
@@ -182,7 +182,7 @@ def _compare(api: Any, params: dict[str, Any], *, place: m.Place | None = None) 
     data.is_valid(raise_exception=True)
     filters = search_filters(dict(data.validated_data))
     if params.get("open_now"):
-        filters = selectors.SearchFilters(**{**filters.__dict__, "now": NOW})
+        filters = SearchFilters(**{**filters.__dict__, "now": NOW})
     origin = Point(place.point.x, place.point.y, srid=4326) if place else Point(params["lon"], params["lat"], srid=4326)
     max_m = params["max_km"] * 1000 if params.get("max_km") else None
     want = reference(origin=origin, filters=filters, k=int(params.get("k", 10)), max_m=max_m, place=place)
@@ -262,7 +262,7 @@ def test_the_statement_parse_stays_cached() -> None:
 
     from orgs.search import nearest
 
-    every_filter = selectors.SearchFilters(
+    every_filter = SearchFilters(
         facets=(1, 2), target_ids=(3,), formats=("online",), free=True, open_now=True, languages=("ru",)
     )
     params = {"origin": nearest.ewkb_point(28.3, 57.8), "limit": 40, "k": 10, "area_place": None, "now": NOW}

@@ -28,14 +28,13 @@ from django.utils import timezone
 
 from orgs import models as m
 from orgs.geo import PROTECTED_DISTANCE_STEP_M
-from orgs.selectors import CENTRES_COVERING_SQL as _CENTRES
-from orgs.selectors import (
+from orgs.search.filters import SearchFilters, open_now_value_sql
+from orgs.search.sql import CENTRES_COVERING_SQL as _CENTRES
+from orgs.search.sql import (
     REMOTE_ORDER,
-    SearchFilters,
     first_limit,
     nearest_candidates_sql,
     nearest_is_complete,
-    open_now_value_sql,
     remote_candidates_sql,
 )
 
@@ -203,9 +202,9 @@ def nearest_answer(
     area_place_id: int | None = None,
 ) -> NearestAnswer:
     """The k nearest published locations with matching help (as
-    selectors.locations_nearest ranks them), the remote help serving the origin
-    (as selectors.services_remote) and the Active People Centres covering it (as
-    selectors.centres_covering), serialised.
+    reference.locations_nearest ranks them), the remote help serving the origin
+    (as reference.services_remote) and the Active People Centres covering it (as
+    reference.centres_covering), serialised.
 
     ``area_place_id`` is the gazetteer place the origin was given as; without
     it, the town nearest the origin decides the service areas."""

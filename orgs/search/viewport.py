@@ -16,8 +16,8 @@ from typing import Any
 from django.db import connections, router
 
 from orgs.models import ClusterCell, SearchEntry
+from orgs.search.filters import SearchFilters, row_conditions
 from orgs.search.index import MAX_CLUSTER_ZOOM
-from orgs.selectors import SearchFilters, row_conditions
 
 # Beyond this many locations in view, the answer is clusters (keeps a response
 # near 100 KB whatever the data).
