@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -19,6 +20,7 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.errors import public_errors
+from api.filters import OrganisationFilter, filtered
 from orgs import gazetteer, selectors
 from orgs import models as m
 from orgs.search import nearest, text, viewport
@@ -237,13 +239,20 @@ def _organisations_queryset() -> Any:
 
 
 class OrganisationListView(APIView):
+    # drf-spectacular documents the query parameters from the FilterSet of a
+    # view's DjangoFilterBackend; the view applies the same FilterSet itself
+    # (filters.filtered) to page the result its own way.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrganisationFilter
+    queryset = m.Organisation.objects.none()
+
     @extend_schema(
         summary="Published organisations",
-        parameters=[s.OrganisationQuerySerializer],
         responses={200: s.OrganisationBriefSerializer(many=True), **public_errors()},
     )
     def get(self, request: Request) -> Response:
-        orgs = text.organisations_search(**_query(s.OrganisationQuerySerializer, request))
+        found = filtered(OrganisationFilter, request, selectors.organisations_public())
+        orgs = text.organisations_page(found.qs, page=found.page_number)
         return Response(s.OrganisationBriefSerializer(orgs, many=True).data)
 
 

@@ -391,7 +391,7 @@ def test_a_database_error_answers_a_clean_503(api: APIClient, client: Any, monke
     def unavailable(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(text, "organisations_search", unavailable)
+    monkeypatch.setattr(text, "organisations_page", unavailable)
     response = api.get("/api/v1/organisations")
     assert response.status_code == 503
     assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)
