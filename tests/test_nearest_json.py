@@ -254,12 +254,10 @@ def test_protected_points_stay_hidden_in_the_sql_answer(api: Any) -> None:
     assert "28.4" not in text and "Тайная" not in text
 
 
-def test_the_statement_parse_stays_cached() -> None:
-    """psycopg re-parses a statement longer than its cache limit on every call;
-    orgs.search.nearest raises the limit above the statement's length. If a psycopg
-    upgrade renames or drops that private setting, this fails."""
-    import psycopg._queries as psycopg_queries
-
+def test_the_statement_is_translated_to_native_placeholders_once_per_shape() -> None:
+    """The statement runs on psycopg's RawCursor, which takes PostgreSQL's own
+    $n placeholders and parses nothing: orgs.search.nearest translates the
+    %(name)s text once per statement shape and keeps the translation."""
     from orgs.search import nearest
 
     every_filter = SearchFilters(
@@ -267,8 +265,29 @@ def test_the_statement_parse_stays_cached() -> None:
     )
     params = {"origin": nearest.ewkb_point(28.3, 57.8), "limit": 40, "k": 10, "area_place": None, "now": NOW}
     statement = nearest._statement(filters=every_filter, params=params, max_m=1000.0)
-    assert "MAX_CACHED_STATEMENT_LENGTH" in psycopg_queries.__dict__
-    assert len(statement.encode()) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+    sql, names = nearest.native_placeholders(statement)
+    assert "%(" not in sql and "%%" not in sql
+    assert "% 7" in sql  # the open-now weekday arithmetic keeps its modulo
+    assert set(names) == set(params) and len(names) == len(set(names))
+    for number, name in enumerate(names, start=1):
+        assert f"${number}" in sql, name
+    hits = nearest.native_placeholders.cache_info().hits
+    again = nearest._statement(filters=every_filter, params=dict(params), max_m=1000.0)
+    assert nearest.native_placeholders(again) == (sql, names)
+    assert nearest.native_placeholders.cache_info().hits == hits + 1
+
+
+def test_the_statement_is_prepared_on_the_server(api: Any) -> None:
+    # Planning the statement cost several times more than running it: it is
+    # prepared once per connection and shape, and the next request reuses it.
+    from django.db import connection
+
+    f.LocationFactory(point=Point(28.33, 57.81, srid=4326))
+    for _ in range(2):
+        assert api.get(URL, {"lat": 57.8, "lon": 28.3}).status_code == 200
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%WITH area AS%"])
+        assert cur.fetchone()[0] == 1
 
 
 def test_the_origin_point_bytes_are_postgis_ewkb() -> None:

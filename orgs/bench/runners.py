@@ -121,20 +121,23 @@ def knn_nearest(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[tu
 def full_answer(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[str]:
     """The API's whole answer (orgs.search.nearest: the k nearest, remote help, centres,
     serialised to JSON) straight through the cursor: what (d) costs without
-    HTTP and Django."""
+    HTTP and Django. The statement runs on a RawCursor of the same connection,
+    as the API runs it."""
+    import psycopg
+
     from orgs.search import nearest
     from orgs.search.filters import SearchFilters
 
-    found = nearest.answer(
-        cur,
-        lon=origin[1],
-        lat=origin[0],
-        filters=SearchFilters(facets=(facet,) if facet else ()),
-        k=k,
-        max_m=None,
-        area_place_id=None,
-        prepare=True,
-    )
+    with psycopg.RawCursor(cur.connection) as raw:
+        found = nearest.answer(
+            raw,
+            lon=origin[1],
+            lat=origin[0],
+            filters=SearchFilters(facets=(facet,) if facet else ()),
+            k=k,
+            max_m=None,
+            area_place_id=None,
+        )
     return [found.results, found.remote, found.centres]
 
 
