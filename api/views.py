@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from api import serializers as s
 from api.errors import public_errors
 from api.filters import OrganisationFilter, filtered
+from api.viewport import ViewportSerializer
 from orgs import gazetteer, selectors
 from orgs import models as m
 from orgs.search import nearest, text, viewport
@@ -169,7 +170,7 @@ class ViewportView(APIView):
     @extend_schema(
         summary="Points or clusters for a map viewport (GeoJSON)",
         parameters=[s.ViewportQuerySerializer, *_filter_parameters()],
-        responses={200: viewport.FEATURE_COLLECTION_SCHEMA, **public_errors()},
+        responses={200: ViewportSerializer, **public_errors()},
     )
     def get(self, request: Request) -> Response:
         data = _query(s.ViewportQuerySerializer, request)

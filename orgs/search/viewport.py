@@ -7,6 +7,9 @@ cells however many locations it holds; every other case is computed from
 ``SearchEntry`` inside the viewport, where the (facet, public_point) GiST index
 bounds the work. Close up, when few locations are in view, individual points
 are returned. Every position is a public one.
+
+The answer is documented in the OpenAPI schema by api/viewport.py
+(django-rest-framework-gis feature serializers).
 """
 
 from __future__ import annotations
@@ -24,15 +27,6 @@ from orgs.search.index import MAX_CLUSTER_ZOOM
 MAX_POINTS = 400
 # Grid cells are 90 / 2**zoom degrees: about 64 screen pixels at that zoom.
 CELLS_PER_DEGREE_AT_ZOOM0 = 1 / 90
-
-FEATURE_COLLECTION_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "mode": {"type": "string", "enum": ["points", "clusters"]},
-        "features": {"type": "array", "items": {"type": "object"}},
-    },
-}
 
 BBox = tuple[float, float, float, float]
 
