@@ -205,19 +205,6 @@ class PlacesQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50)
 
 
-class OrganisationQuerySerializer(serializers.Serializer):
-    network = serializers.SlugField(required=False)
-    category = serializers.SlugField(required=False)
-    target = serializers.SlugField(required=False)
-    city = serializers.CharField(required=False, max_length=100)
-    region = serializers.CharField(required=False, max_length=100)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False)
-    q = serializers.CharField(required=False, max_length=200)
-    page = serializers.IntegerField(
-        required=False, default=1, min_value=1, max_value=10_000, help_text="100 per page, by name; 1 is the first."
-    )
-
-
 # --- output -----------------------------------------------------------------------
 
 

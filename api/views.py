@@ -11,6 +11,7 @@ from django.core.cache import caches
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -19,9 +20,12 @@ from rest_framework.views import APIView
 
 from api import serializers as s
 from api.errors import public_errors
+from api.filters import OrganisationFilter, filtered
+from api.viewport import ViewportSerializer
 from orgs import gazetteer, selectors
 from orgs import models as m
-from orgs.search import nearest, viewport
+from orgs.search import nearest, text, viewport
+from orgs.search.filters import SearchFilters
 
 # Slug to id of the small taxonomies (categories, target groups, coalitions),
 # kept in Django's cache for this long: looking them up was a query and an ORM
@@ -58,9 +62,9 @@ def _resolve_slugs(model: type[Any], slugs: list[str], param: str, endpoint: str
     return tuple(found[slug] for slug in dict.fromkeys(slugs))
 
 
-def search_filters(data: dict[str, Any]) -> selectors.SearchFilters:
+def search_filters(data: dict[str, Any]) -> SearchFilters:
     """Turn validated query parameters into selector filters (slugs to ids)."""
-    return selectors.SearchFilters(
+    return SearchFilters(
         facets=_resolve_slugs(m.Category, data.get("category", []), "category", "/api/v1/categories"),
         target_ids=_resolve_slugs(m.TargetGroup, data.get("target", []), "target", "/api/v1/target-groups"),
         formats=tuple(dict.fromkeys(data.get("format", []))),
@@ -166,7 +170,7 @@ class ViewportView(APIView):
     @extend_schema(
         summary="Points or clusters for a map viewport (GeoJSON)",
         parameters=[s.ViewportQuerySerializer, *_filter_parameters()],
-        responses={200: viewport.FEATURE_COLLECTION_SCHEMA, **public_errors()},
+        responses={200: ViewportSerializer, **public_errors()},
     )
     def get(self, request: Request) -> Response:
         data = _query(s.ViewportQuerySerializer, request)
@@ -236,13 +240,20 @@ def _organisations_queryset() -> Any:
 
 
 class OrganisationListView(APIView):
+    # drf-spectacular documents the query parameters from the FilterSet of a
+    # view's DjangoFilterBackend; the view applies the same FilterSet itself
+    # (filters.filtered) to page the result its own way.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = OrganisationFilter
+    queryset = m.Organisation.objects.none()
+
     @extend_schema(
         summary="Published organisations",
-        parameters=[s.OrganisationQuerySerializer],
         responses={200: s.OrganisationBriefSerializer(many=True), **public_errors()},
     )
     def get(self, request: Request) -> Response:
-        orgs = selectors.organisations_search(**_query(s.OrganisationQuerySerializer, request))
+        found = filtered(OrganisationFilter, request, selectors.organisations_public())
+        orgs = text.organisations_page(found.qs, page=found.page_number)
         return Response(s.OrganisationBriefSerializer(orgs, many=True).data)
 
 

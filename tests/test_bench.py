@@ -11,9 +11,12 @@ from django.db import connection
 
 from orgs import models as m
 from orgs.bench import database, generator, report, runners
-from orgs.bench.generator import COMMON_CATEGORY, RARE_CATEGORY, SYNTHETIC_PREFIX, BenchRefused
+from orgs.bench.generator import BenchRefused
+from orgs.bench.rows import COMMON_CATEGORY, RARE_CATEGORY, SYNTHETIC_PREFIX
 from orgs.search import index as search_index
-from orgs.selectors import SearchFilters, category_descendant_ids, locations_nearest
+from orgs.search.filters import SearchFilters
+from orgs.search.reference import locations_nearest
+from orgs.selectors import category_descendant_ids
 from tests.factories import OrganisationFactory, PlaceFactory
 
 PRODUCT_DB = "helplocator_product_for_this_test"

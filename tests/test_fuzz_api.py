@@ -50,8 +50,9 @@ from api.serializers import WRONG_JSON_TYPE
 from frontend import selectors as frontend_selectors
 from locator.wsgi import application
 from orgs import models as m
-from orgs import press, selectors, services
+from orgs import press, services
 from orgs.permissions import MODERATORS_GROUP
+from orgs.search import text
 from orgs.seed import seed_load
 from tests.conftest import emailed_link_token
 
@@ -390,7 +391,7 @@ def test_a_database_error_answers_a_clean_503(api: APIClient, client: Any, monke
     def unavailable(*args: Any, **kwargs: Any) -> Any:
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(selectors, "organisations_search", unavailable)
+    monkeypatch.setattr(text, "organisations_page", unavailable)
     response = api.get("/api/v1/organisations")
     assert response.status_code == 503
     assert response["Retry-After"] == str(errors.RETRY_AFTER_SECONDS)

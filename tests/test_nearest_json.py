@@ -21,6 +21,8 @@ from api.views import search_filters
 from orgs import gazetteer, selectors
 from orgs import models as m
 from orgs.geo import public_distance_m
+from orgs.search import reference as oracle
+from orgs.search.filters import SearchFilters
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -39,17 +41,15 @@ AWKWARD = ['Кавычки "ёлки" \\ и слэш', "<script>alert(1)</script
 
 
 def reference(
-    *, origin: Point, filters: selectors.SearchFilters, k: int, max_m: float | None, place: m.Place | None
+    *, origin: Point, filters: SearchFilters, k: int, max_m: float | None, place: m.Place | None
 ) -> dict[str, Any]:
     """The answer as the ORM and the DRF serializers build it."""
-    hits = selectors.locations_nearest(origin=origin, filters=filters, k=k, max_m=max_m)
+    hits = oracle.locations_nearest(origin=origin, filters=filters, k=k, max_m=max_m)
     ids = {sid for hit in hits for sid in hit.service_ids}
     services = {x.pk: x for x in m.Service.objects.filter(pk__in=ids).prefetch_related("categories", "target_groups")}
     area_place = place or gazetteer.place_nearest(point=origin)
     area = (
-        selectors.OriginArea(
-            country=area_place.country_code, region_code=area_place.region_code, place_id=area_place.pk
-        )
+        oracle.OriginArea(country=area_place.country_code, region_code=area_place.region_code, place_id=area_place.pk)
         if area_place is not None
         else None
     )
@@ -65,8 +65,8 @@ def reference(
             }
             for hit in hits
         ],
-        "remote": selectors.services_remote(origin=origin, area=area, filters=filters),
-        "centres": selectors.centres_covering(origin=origin),
+        "remote": oracle.services_remote(origin=origin, area=area, filters=filters),
+        "centres": oracle.centres_covering(origin=origin),
     }
     return json.loads(JSONRenderer().render(s.NearestResponseSerializer(payload).data))
 
@@ -182,7 +182,7 @@ def _compare(api: Any, params: dict[str, Any], *, place: m.Place | None = None) 
     data.is_valid(raise_exception=True)
     filters = search_filters(dict(data.validated_data))
     if params.get("open_now"):
-        filters = selectors.SearchFilters(**{**filters.__dict__, "now": NOW})
+        filters = SearchFilters(**{**filters.__dict__, "now": NOW})
     origin = Point(place.point.x, place.point.y, srid=4326) if place else Point(params["lon"], params["lat"], srid=4326)
     max_m = params["max_km"] * 1000 if params.get("max_km") else None
     want = reference(origin=origin, filters=filters, k=int(params.get("k", 10)), max_m=max_m, place=place)
@@ -254,21 +254,40 @@ def test_protected_points_stay_hidden_in_the_sql_answer(api: Any) -> None:
     assert "28.4" not in text and "Тайная" not in text
 
 
-def test_the_statement_parse_stays_cached() -> None:
-    """psycopg re-parses a statement longer than its cache limit on every call;
-    orgs.search.nearest raises the limit above the statement's length. If a psycopg
-    upgrade renames or drops that private setting, this fails."""
-    import psycopg._queries as psycopg_queries
-
+def test_the_statement_is_translated_to_native_placeholders_once_per_shape() -> None:
+    """The statement runs on psycopg's RawCursor, which takes PostgreSQL's own
+    $n placeholders and parses nothing: orgs.search.nearest translates the
+    %(name)s text once per statement shape and keeps the translation."""
     from orgs.search import nearest
 
-    every_filter = selectors.SearchFilters(
+    every_filter = SearchFilters(
         facets=(1, 2), target_ids=(3,), formats=("online",), free=True, open_now=True, languages=("ru",)
     )
     params = {"origin": nearest.ewkb_point(28.3, 57.8), "limit": 40, "k": 10, "area_place": None, "now": NOW}
     statement = nearest._statement(filters=every_filter, params=params, max_m=1000.0)
-    assert "MAX_CACHED_STATEMENT_LENGTH" in psycopg_queries.__dict__
-    assert len(statement.encode()) <= psycopg_queries.MAX_CACHED_STATEMENT_LENGTH
+    sql, names = nearest.native_placeholders(statement)
+    assert "%(" not in sql and "%%" not in sql
+    assert "% 7" in sql  # the open-now weekday arithmetic keeps its modulo
+    assert set(names) == set(params) and len(names) == len(set(names))
+    for number, name in enumerate(names, start=1):
+        assert f"${number}" in sql, name
+    hits = nearest.native_placeholders.cache_info().hits
+    again = nearest._statement(filters=every_filter, params=dict(params), max_m=1000.0)
+    assert nearest.native_placeholders(again) == (sql, names)
+    assert nearest.native_placeholders.cache_info().hits == hits + 1
+
+
+def test_the_statement_is_prepared_on_the_server(api: Any) -> None:
+    # Planning the statement cost several times more than running it: it is
+    # prepared once per connection and shape, and the next request reuses it.
+    from django.db import connection
+
+    f.LocationFactory(point=Point(28.33, 57.81, srid=4326))
+    for _ in range(2):
+        assert api.get(URL, {"lat": 57.8, "lon": 28.3}).status_code == 200
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%WITH area AS%"])
+        assert cur.fetchone()[0] == 1
 
 
 def test_the_origin_point_bytes_are_postgis_ewkb() -> None:

@@ -1,4 +1,4 @@
-"""Online and phone help by service area (selectors.services_remote), read from
+"""Online and phone help by service area (orgs.search.reference.services_remote), read from
 the derived RemoteEntry table: which services cover an origin, the filters, the
 order, and that the rows follow every write."""
 
@@ -12,7 +12,8 @@ from django.db import connection
 
 from orgs import models as m
 from orgs.search import index as search_index
-from orgs.selectors import OriginArea, SearchFilters, services_remote
+from orgs.search.filters import SearchFilters
+from orgs.search.reference import OriginArea, services_remote
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -236,7 +237,7 @@ def test_a_rebuild_derives_the_same_rows_as_the_writes() -> None:
 def test_each_lookup_is_an_index_condition() -> None:
     """Every per-area probe can be served by the partial indexes (with sequential
     scans forbidden, a condition the index cannot take would show as a scan)."""
-    from orgs.selectors import _remote_service_ids
+    from orgs.search.reference import _remote_service_ids
 
     _remote("Линия", area_kind=m.AreaKind.COUNTRY, area_country="RU")
     category = f.CategoryFactory(slug="crisis")

@@ -8,6 +8,7 @@ import random
 import pytest
 from django.contrib.gis.geos import Point
 
+from api.viewport import ClusterPropertiesSerializer, ViewportClusterSerializer, ViewportPointSerializer
 from orgs import models as m
 from orgs.search import index as search_index
 from orgs.search import viewport
@@ -34,6 +35,29 @@ def test_points_when_few_are_in_view(api) -> None:
     feature = body["features"][0]
     assert feature["properties"]["organisation"]
     assert "address" not in feature["properties"]
+
+
+def _documented_point_properties() -> set[str]:
+    meta = ViewportPointSerializer.Meta
+    return set(ViewportPointSerializer().fields) - {meta.id_field, meta.geo_field}
+
+
+def test_features_carry_exactly_what_the_schema_documents(api, monkeypatch) -> None:
+    # The features are built from raw rows (orgs.search.viewport) and only
+    # documented by the drf-gis serializers of api/viewport.py: this keeps the two together.
+    _scatter(30, (28.0, 57.5, 28.6, 58.0))
+    body = api.get(URL, {"in_bbox": "27.9,57.4,28.7,58.1", "zoom": 12}).json()
+    assert set(body) == {"type", "mode", "features"}
+    for feature in body["features"]:
+        assert set(feature) == {"type", "id", "geometry", "properties"}
+        assert feature["type"] == "Feature" and feature["geometry"]["type"] == "Point"
+        assert set(feature["properties"]) == _documented_point_properties()
+    monkeypatch.setattr(viewport, "MAX_POINTS", 5)
+    body = api.get(URL, {"in_bbox": "27.9,57.4,28.7,58.1", "zoom": 9}).json()
+    assert body["mode"] == "clusters"
+    for feature in body["features"]:
+        assert set(feature) == set(ViewportClusterSerializer().fields)
+        assert set(feature["properties"]) == set(ClusterPropertiesSerializer().fields)
 
 
 def test_clusters_when_many_are_in_view_and_counts_add_up(api, settings, monkeypatch) -> None:

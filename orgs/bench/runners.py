@@ -2,7 +2,7 @@
 viewport, and a small load generator that drives any of them from several
 client threads (each with its own connection, as separate users would).
 
-(a) ``knn_nearest``: the k-nearest scan of orgs.selectors, through psycopg: the
+(a) ``knn_nearest``: the k-nearest scan of orgs.search.reference, through psycopg: the
     ceiling of the search alone.
 (a') ``full_answer``: the API's whole statement (orgs.search.nearest: the k nearest,
     remote help and centres, serialised to JSON) through psycopg: the ceiling of
@@ -45,7 +45,7 @@ from django.db import connection
 
 from orgs.bench.generator import FLAT_TABLE
 from orgs.geo import EARTH_RADIUS_M
-from orgs.selectors import SPHERE_MARGIN
+from orgs.search.sql import SPHERE_MARGIN
 
 Origin = tuple[float, float]  # (lat, lon)
 # A worker answers one job and returns the size of what it got (bytes, or rows).
@@ -82,7 +82,7 @@ def _ewkb(lat: float, lon: float) -> bytes:
 
 # --- (a) the selector's KNN SQL -------------------------------------------------------
 
-# orgs.selectors._nearest_rows for one facet and no other filter: the GiST
+# orgs.search.reference._nearest_rows for one facet and no other filter: the GiST
 # index on (facet, public_point) yields rows in spherical order; the outer
 # query adds the WGS84 geodesic distance.
 KNN_SQL = """
@@ -98,7 +98,7 @@ LIMIT %(limit)s
 
 
 def knn_nearest(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[tuple[int, float]]:
-    """(location id, geodesic metres) of the k nearest, as orgs.selectors.locations_nearest
+    """(location id, geodesic metres) of the k nearest, as orgs.search.reference.locations_nearest
     ranks them (including its widening loop)."""
     limit = max(4 * k, 16)
     params: dict[str, Any] = {"origin": _ewkb(*origin), "facet0": facet}
@@ -121,20 +121,23 @@ def knn_nearest(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[tu
 def full_answer(cur: Any, *, origin: Origin, facet: int, k: int = 10) -> list[str]:
     """The API's whole answer (orgs.search.nearest: the k nearest, remote help, centres,
     serialised to JSON) straight through the cursor: what (d) costs without
-    HTTP and Django."""
-    from orgs.search import nearest
-    from orgs.selectors import SearchFilters
+    HTTP and Django. The statement runs on a RawCursor of the same connection,
+    as the API runs it."""
+    import psycopg
 
-    found = nearest.answer(
-        cur,
-        lon=origin[1],
-        lat=origin[0],
-        filters=SearchFilters(facets=(facet,) if facet else ()),
-        k=k,
-        max_m=None,
-        area_place_id=None,
-        prepare=True,
-    )
+    from orgs.search import nearest
+    from orgs.search.filters import SearchFilters
+
+    with psycopg.RawCursor(cur.connection) as raw:
+        found = nearest.answer(
+            raw,
+            lon=origin[1],
+            lat=origin[0],
+            filters=SearchFilters(facets=(facet,) if facet else ()),
+            k=k,
+            max_m=None,
+            area_place_id=None,
+        )
     return [found.results, found.remote, found.centres]
 
 

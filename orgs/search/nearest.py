@@ -17,38 +17,55 @@ same data, protected locations included. Change a public field in both.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 import struct
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-import psycopg._queries as psycopg_queries
 from django.db import connections, router
 from django.utils import timezone
 
 from orgs import models as m
 from orgs.geo import PROTECTED_DISTANCE_STEP_M
-from orgs.selectors import CENTRES_COVERING_SQL as _CENTRES
-from orgs.selectors import (
+from orgs.search.filters import SearchFilters, open_now_value_sql
+from orgs.search.sql import CENTRES_COVERING_SQL as _CENTRES
+from orgs.search.sql import (
     REMOTE_ORDER,
-    SearchFilters,
     first_limit,
     nearest_candidates_sql,
     nearest_is_complete,
-    open_now_value_sql,
     remote_candidates_sql,
 )
 
 REMOTE_LIMIT = 20
 
-# psycopg parses a statement's %(name)s placeholders again on every call unless
-# the text is at most MAX_CACHED_STATEMENT_LENGTH long (4 kB by default, to keep
-# generated one-off queries out of its cache). This statement is about 9 kB and
-# comes in a handful of shapes, so the parse, a third of the Python time of the
-# search itself, is cached by raising that limit. It is a private setting of
-# psycopg; tests/test_nearest_json.py fails if an upgrade drops it.
-STATEMENT_CACHE_LENGTH = 32_768
-psycopg_queries.MAX_CACHED_STATEMENT_LENGTH = max(psycopg_queries.MAX_CACHED_STATEMENT_LENGTH, STATEMENT_CACHE_LENGTH)
+# The statement runs on psycopg's RawCursor, with PostgreSQL's own $1
+# placeholders: a Cursor parses a statement's %(name)s placeholders on every
+# call unless the text is under a private 4 kB cache limit, and this one is
+# about 9 kB; that parse was a third of the Python time of the search itself.
+# The SQL fragments are written with %(name)s like every other query of the
+# project (orgs.search.sql, shared with the ORM oracle), so each shape of the
+# statement (a handful: number of facets, filters used) is translated to $n
+# once, here, and kept. tests/test_nearest_json.py checks the translation.
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s|%%")
+STATEMENT_SHAPES_KEPT = 128
+
+
+@functools.lru_cache(maxsize=STATEMENT_SHAPES_KEPT)
+def native_placeholders(sql: str) -> tuple[str, tuple[str, ...]]:
+    """The statement with $1, $2… for its %(name)s placeholders (and % for
+    %%), and the parameter names in $-number order."""
+    names: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name is None:
+            return "%"
+        return f"${names.setdefault(name, len(names) + 1)}"
+
+    return _PLACEHOLDER.sub(number, sql), tuple(names)
 
 
 # Arrays are built as to_json(ARRAY(SELECT ... ORDER BY ...)) rather than
@@ -203,9 +220,9 @@ def nearest_answer(
     area_place_id: int | None = None,
 ) -> NearestAnswer:
     """The k nearest published locations with matching help (as
-    selectors.locations_nearest ranks them), the remote help serving the origin
-    (as selectors.services_remote) and the Active People Centres covering it (as
-    selectors.centres_covering), serialised.
+    reference.locations_nearest ranks them), the remote help serving the origin
+    (as reference.services_remote) and the Active People Centres covering it (as
+    reference.centres_covering), serialised.
 
     ``area_place_id`` is the gazetteer place the origin was given as; without
     it, the town nearest the origin decides the service areas."""
@@ -218,10 +235,8 @@ def nearest_answer(
     # (plan_cache_mode in settings.DATABASES) and measured as fast as a custom
     # one. wrap_database_errors turns psycopg's errors into Django's, which
     # api/errors.py answers with a 503 when the database is down.
-    with conn.wrap_database_errors, psycopg.Cursor(conn.connection) as cur:
-        return answer(
-            cur, lon=lon, lat=lat, filters=filters, k=k, max_m=max_m, area_place_id=area_place_id, prepare=True
-        )
+    with conn.wrap_database_errors, psycopg.RawCursor(conn.connection) as cur:
+        return answer(cur, lon=lon, lat=lat, filters=filters, k=k, max_m=max_m, area_place_id=area_place_id)
 
 
 def answer(
@@ -234,10 +249,9 @@ def answer(
     max_m: float | None,
     area_place_id: int | None,
     now: dt.datetime | None = None,
-    prepare: bool = False,
 ) -> NearestAnswer:
-    """nearest_answer() on any DB-API cursor (the benchmark runs it through
-    psycopg); ``prepare`` needs a psycopg cursor."""
+    """nearest_answer() on a psycopg RawCursor (the benchmark runs it on its
+    own connection), prepared on the server."""
     limit = first_limit(k)
     while True:
         params: dict[str, Any] = {
@@ -247,11 +261,8 @@ def answer(
             "area_place": area_place_id,
             "now": filters.now or now or timezone.now(),
         }
-        sql = _statement(filters=filters, params=params, max_m=max_m)
-        if prepare:
-            cur.execute(sql, params, prepare=True)
-        else:
-            cur.execute(sql, params)
+        sql, names = native_placeholders(_statement(filters=filters, params=params, max_m=max_m))
+        cur.execute(sql, [params[name] for name in names], prepare=True)
         rows, last_knn, found, kth_m, results, remote, centres = cur.fetchone()
         if nearest_is_complete(rows=rows, limit=limit, last_knn=last_knn, k=k, found=found, kth_m=kth_m):
             return NearestAnswer(results=results, remote=remote, centres=centres)

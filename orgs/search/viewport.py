@@ -7,6 +7,9 @@ cells however many locations it holds; every other case is computed from
 ``SearchEntry`` inside the viewport, where the (facet, public_point) GiST index
 bounds the work. Close up, when few locations are in view, individual points
 are returned. Every position is a public one.
+
+The answer is documented in the OpenAPI schema by api/viewport.py
+(django-rest-framework-gis feature serializers).
 """
 
 from __future__ import annotations
@@ -16,23 +19,14 @@ from typing import Any
 from django.db import connections, router
 
 from orgs.models import ClusterCell, SearchEntry
+from orgs.search.filters import SearchFilters, row_conditions
 from orgs.search.index import MAX_CLUSTER_ZOOM
-from orgs.selectors import SearchFilters, row_conditions
 
 # Beyond this many locations in view, the answer is clusters (keeps a response
 # near 100 KB whatever the data).
 MAX_POINTS = 400
 # Grid cells are 90 / 2**zoom degrees: about 64 screen pixels at that zoom.
 CELLS_PER_DEGREE_AT_ZOOM0 = 1 / 90
-
-FEATURE_COLLECTION_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "type": {"type": "string", "enum": ["FeatureCollection"]},
-        "mode": {"type": "string", "enum": ["points", "clusters"]},
-        "features": {"type": "array", "items": {"type": "object"}},
-    },
-}
 
 BBox = tuple[float, float, float, float]
 

@@ -28,7 +28,8 @@ from django.db import connection
 from tqdm import tqdm
 
 from orgs.bench import database, report, runners
-from orgs.bench.generator import COMMON_CATEGORY, RARE_CATEGORY, BenchRefused, generate
+from orgs.bench.generator import BenchRefused, generate
+from orgs.bench.rows import COMMON_CATEGORY, RARE_CATEGORY
 from orgs.selectors import category_descendant_ids
 
 DEFAULT_SIZES = "10000,100000,1000000"
