@@ -19,7 +19,7 @@ from orgs import permissions
 from orgs.services.common import DUPLICATE_IDENTIFIER, NOT_ALLOWED, _require, _save, waits_for_approval
 
 # Fields of a published organisation that change only after a moderator agrees:
-# they decide who the listing says it is, and where people will go.
+# they decide who the listing says it is (its places are gated in ``locations``).
 GATED_ORGANISATION_FIELDS = ("name", "ogrn", "inn")
 OPEN_ORGANISATION_FIELDS = (
     "description",
