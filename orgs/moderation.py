@@ -1,4 +1,7 @@
-"""What waits for a moderator's or coordinator's decision (a selector)."""
+"""What waits for a moderator's or coordinator's decision (selectors): the
+queue a moderator or coordinator sees, and the candidates whose term is up.
+The decisions themselves are in ``orgs.services.moderation`` and
+``orgs.services.membership``."""
 
 from __future__ import annotations
 
@@ -34,6 +37,19 @@ def organisations_pending(user: User | AnonymousUser) -> QuerySet[m.Organisation
     return qs if scope is None else qs.filter(scope).distinct()
 
 
+def _candidates_due(today: dt.date) -> QuerySet[m.Membership]:
+    """Active candidates whose term is up, in every coalition."""
+    return m.Membership.objects.filter(
+        role=m.MembershipRole.CANDIDATE, status=m.MembershipStatus.ACTIVE, until__lte=today
+    )
+
+
+def candidates_due_for_review(*, network: m.Network, today: dt.date | None = None) -> list[m.Membership]:
+    """Candidates whose term is up: the board reviews them."""
+    today = today or timezone.localdate()
+    return list(_candidates_due(today).filter(network=network).select_related("organisation"))
+
+
 def moderation_queue(*, user: User | AnonymousUser, today: dt.date | None = None) -> dict[str, Any]:
     today = today or timezone.localdate()
     scope = _scope(user)
@@ -51,9 +67,7 @@ def moderation_queue(*, user: User | AnonymousUser, today: dt.date | None = None
         .select_related("organisation", "network")
         .annotate(recommendation_count=Count("recommendations"))
     )
-    candidates = m.Membership.objects.filter(
-        role=m.MembershipRole.CANDIDATE, status=m.MembershipStatus.ACTIVE, until__lte=today
-    ).select_related("organisation", "network")
+    candidates = _candidates_due(today).select_related("organisation", "network")
     if networks is not None:
         memberships = memberships.filter(network_id__in=networks)
         candidates = candidates.filter(network_id__in=networks)

@@ -116,24 +116,29 @@ M = [
         "tests/test_coordinator_scope.py",
     ),
     (
-        "orgs/services.py",
+        "orgs/services/membership.py",
         "if not network.candidate_term_days or m.MembershipRole.CANDIDATE not in network.roles:",
         "if not network.candidate_term_days:",
         "tests/test_safety_rules_pinned.py",
     ),
     (
-        "orgs/services.py",
+        "orgs/services/locations.py",
         'GATED_LOCATION_FIELDS = ("point", "address", "city", "region", "country", "visibility", "kind")',
         'GATED_LOCATION_FIELDS = ("point", "address", "city", "region", "country", "kind")',
         "tests/test_registration_races.py",
     ),
     (
-        "orgs/services.py",
+        "orgs/services/editing.py",
         'for number in ("ogrn", "inn"):',
         'for number in ("ogrn",):',
         "tests/test_registration_races.py",
     ),
-    ("orgs/services.py", '    _lock("organisation_register", str(user.pk))\n', "", "tests/test_registration_races.py"),
+    (
+        "orgs/services/registration.py",
+        '    xact_lock("organisation_register", str(user.pk))\n',
+        "",
+        "tests/test_registration_races.py",
+    ),
     (
         "orgs/duplicates.py",
         "        if self.inn:\n",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from orgs import models as m
-from orgs import services
+from orgs import moderation, services
 from orgs.permissions import MODERATORS_GROUP
 from tests import factories as f
 
@@ -280,8 +280,8 @@ def test_candidates_whose_year_is_up_are_shown_for_review(alliance) -> None:
     services.membership_decide(
         user=coordinator, membership=ms, decision="accept_as_candidate", today=dt.date(2025, 11, 1)
     )
-    assert services.candidates_due_for_review(network=alliance, today=dt.date(2026, 10, 31)) == []
-    assert services.candidates_due_for_review(network=alliance, today=dt.date(2026, 11, 1)) == [ms]
+    assert moderation.candidates_due_for_review(network=alliance, today=dt.date(2026, 10, 31)) == []
+    assert moderation.candidates_due_for_review(network=alliance, today=dt.date(2026, 11, 1)) == [ms]
     queue = _as(coordinator).get(f"{V1}/moderation/queue").json()
     assert [c["id"] for c in queue["candidates_due"]] == [ms.pk]
 
