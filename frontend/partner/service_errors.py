@@ -52,8 +52,8 @@ def attach_service_errors(
                 _attach(forms_[index], parts[2], msgs)
                 continue
             page += msgs
-        elif key in main.fields:
-            main.add_error(key, msgs)
+        elif FIELD_ALIASES.get(key, key) in main.fields:
+            main.add_error(FIELD_ALIASES.get(key, key), msgs)
         elif fallback is not None and key != "__all__":
             fallback.add_error(None, msgs)
         else:

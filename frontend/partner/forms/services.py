@@ -6,19 +6,16 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from frontend import labels
 from frontend.partner.forms.common import COUNTRIES, PartnerForm
+from frontend.partner.service_errors import FIELD_ALIASES
 from frontend.templatetags.frontend_tags import localized
 from orgs import models as m
 from orgs.gazetteer import place_resolve
 
-AGES_ORDER = _("The lowest age is above the highest: swap them.")
-AREA_COUNTRY = _("Choose the country the service covers.")
-AREA_TOWN = _("Choose a town from the list.")
-AREA_REGION = _("Choose any town of the region from the list: the service covers its whole region.")
-AREA_RADIUS = _("Give the radius in kilometres.")
 NO_PRESENCE = _(
     "People must be able to find you: add a place, or a service given online or by phone. "
     "A listing without either cannot be published."
@@ -49,6 +46,21 @@ AREA_CHOICES = [
     (m.AreaKind.RADIUS, _("A radius around its places")),
     (m.AreaKind.ANYWHERE, _("Anywhere (online or by phone)")),
 ]
+
+
+def _model_fields(d: dict[str, Any]) -> dict[str, Any]:
+    """The ages and the area as the service is given them: only the area
+    fields the chosen kind uses, the others empty."""
+    kind = d.get("area_kind")
+    return {
+        "min_age": d.get("min_age"),
+        "max_age": d.get("max_age"),
+        "area_kind": kind,
+        "area_country": d.get("area_country", "") if kind == m.AreaKind.COUNTRY else "",
+        "area_region": d.get("area_region", ""),
+        "area_radius_km": d.get("area_radius_km") if kind == m.AreaKind.RADIUS else None,
+        "area_place_id": d.get("area_place") if kind == m.AreaKind.CITY else None,
+    }
 
 
 class ServiceForm(PartnerForm):
@@ -112,9 +124,6 @@ class ServiceForm(PartnerForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        low, high = data.get("min_age"), data.get("max_age")
-        if low is not None and high is not None and low > high:
-            self.add_error("max_age", AGES_ORDER)
         kind = data.get("area_kind")
         place = None
         if data.get("area_place") is not None:
@@ -122,40 +131,46 @@ class ServiceForm(PartnerForm):
         if place is None and data.get("area_town") and kind in (m.AreaKind.CITY, m.AreaKind.REGION):
             place, _others = place_resolve(q=data["area_town"])
         data["area_place"] = place.pk if place is not None else None
-        if kind == m.AreaKind.COUNTRY and not data.get("area_country"):
-            self.add_error("area_country", AREA_COUNTRY)
-        elif kind == m.AreaKind.CITY and place is None:
-            self.add_error("area_town", AREA_TOWN)
-        elif kind == m.AreaKind.REGION and (place is None or not place.admin1_code):
-            self.add_error("area_town", AREA_REGION)
-        elif kind == m.AreaKind.RADIUS and not data.get("area_radius_km"):
-            self.add_error("area_radius_km", AREA_RADIUS)
-        data["area_region"] = place.region_code if kind == m.AreaKind.REGION and place is not None else ""
+        # The region is the chosen town's; a town outside any region gives none,
+        # and the model then asks for one.
+        region_town = place if kind == m.AreaKind.REGION and place is not None and place.admin1_code else None
+        data["area_region"] = region_town.region_code if region_town is not None else ""
+        self._check_with_model(data)
         return data
 
+    def _check_with_model(self, data: dict[str, Any]) -> None:
+        """The model's own rules (ages in order, the area its kind needs), asked
+        here so their messages show at once with the form's, beside the input
+        to fix. service_save asks them again when it saves; they are written
+        only in ``Service.clean``."""
+        try:
+            m.Service(**_model_fields(data)).clean()
+        except ValidationError as exc:
+            for name, msgs in exc.message_dict.items():
+                target = FIELD_ALIASES.get(name, name)
+                if target not in self.fields:
+                    self.add_error(None, msgs)
+                elif target not in self.errors:  # a field's own error says it first
+                    self.add_error(target, msgs)
+
     def offers_presence(self) -> bool:
-        """Given online or by phone: findable without a place."""
-        return bool({m.ServiceFormat.ONLINE, m.ServiceFormat.PHONE} & set(self.cleaned_data.get("formats") or []))
+        """Given online or by phone: findable without a place (the model says which formats are remote)."""
+        return m.Service(formats=list(self.cleaned_data.get("formats") or [])).is_remote
 
     def data_for_service(
         self, *, editing: bool = False, location_index: dict[str, int] | None = None
     ) -> dict[str, Any]:
         d = self.cleaned_data
-        kind = d["area_kind"]
         data: dict[str, Any] = {
-            f: d[f] for f in ("name", "description", "eligibility", "phone", "email", "url", "is_free", "min_age")
+            f: d[f] for f in ("name", "description", "eligibility", "phone", "email", "url", "is_free")
         }
         data.update(
-            max_age=d["max_age"],
             categories=list(d["categories"]),
             target_groups=list(d["target_groups"]),
             formats=list(d["formats"]),
-            area_kind=kind,
-            area_country=d["area_country"] if kind == m.AreaKind.COUNTRY else "",
-            area_region=d["area_region"],
-            area_radius_km=d["area_radius_km"] if kind == m.AreaKind.RADIUS else None,
+            **_model_fields(d),
         )
-        place = d["area_place"] if kind == m.AreaKind.CITY else None
+        place = data.pop("area_place_id")
         if editing:
             # service_save applies model fields by name and skips "area_place"
             # when editing, so the town goes in by its column.
