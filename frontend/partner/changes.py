@@ -10,10 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from frontend import labels
-from frontend.partner.forms.locations import (
-    VISIBILITY_LABELS,
-    LocationForm,
-)
+from frontend.partner.forms.locations import VISIBILITY_LABELS, LocationForm
 from orgs import models as m
 from orgs import services
 

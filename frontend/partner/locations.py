@@ -11,10 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from frontend.partner.forms.locations import (
-    LocationEditForm,
-    NewLocationForm,
-)
+from frontend.partner.forms.locations import LocationEditForm, NewLocationForm
 from frontend.partner.service_errors import attach_service_errors, messages_of
 from frontend.partner.shared import map_config, org_for, say_saved
 from orgs import models as m

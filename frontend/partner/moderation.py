@@ -28,6 +28,8 @@ from orgs.permissions import signed_in_user
 
 @dataclass
 class Failed:
+    """A refused decision: shown again on its item (kind and key), with what the moderator typed."""
+
     kind: str
     key: str
     messages: list[str]

@@ -17,11 +17,7 @@ from django.views.decorators.http import require_http_methods
 
 from frontend.partner.forms.locations import NewLocationFormSet
 from frontend.partner.forms.memberships import NetworksForm
-from frontend.partner.forms.organisation import (
-    IDENTIFIER_SCHEMES,
-    IdentifierFormSet,
-    OrganisationForm,
-)
+from frontend.partner.forms.organisation import IDENTIFIER_SCHEMES, IdentifierFormSet, OrganisationForm
 from frontend.partner.forms.services import NO_PRESENCE, BaseServiceFormSet, ServiceFormSet
 from frontend.partner.service_errors import attach_service_errors, messages_of
 from frontend.partner.shared import map_config, with_one_more
