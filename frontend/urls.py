@@ -18,5 +18,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("frontend.accounts")),
     # partner/… (dashboard, registration, edits, moderation) and verify/<slug>/ (the reminder e-mail's link)
-    path("", include("frontend.partner_urls")),
+    path("", include("frontend.partner.urls")),
 ]

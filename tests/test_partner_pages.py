@@ -10,8 +10,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 from django.test import Client
 
+from frontend.partner.forms.services import ServiceForm
+from frontend.partner.service_errors import attach_service_errors
 from orgs import models as m
 from orgs import services
 from orgs.validators import OGRN_CHECKSUM
@@ -89,6 +92,15 @@ QUEUE = "/partner/moderation/"
 
 def _page(response: Any) -> str:
     return response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
+
+
+AGES_ORDER = "The upper age must not be below the lower age."
+
+
+def _field_errors(page: str, field: str) -> list[str]:
+    """The messages shown under one input (Django names its error list after the input's id)."""
+    found = re.search(rf'<ul class="errorlist" id="id_{re.escape(field)}_error">(.*?)</ul>', page, re.S)
+    return re.findall(r"<li>(.*?)</li>", found.group(1)) if found else []
 
 
 def _link(body: str) -> str:
@@ -208,7 +220,8 @@ def test_errors_are_shown_beside_what_was_typed_and_nothing_is_saved() -> None:
     assert "less than or equal to 90" in page
     assert "Give both the opening and the closing time" in page
     assert "Choose at least one kind of help" in page
-    assert "The lowest age is above the highest" in page
+    # The ages' order is Service.clean's rule, shown with the form's own messages, on "To age".
+    assert _field_errors(page, "svc-0-max_age") == [AGES_ORDER]
     # ... and what was typed is still there.
     assert 'value="АНО «Светлый дом»"' in page
     assert 'value="1027700132196"' in page
@@ -522,6 +535,70 @@ def test_services_are_added_and_edited_live(taxonomy) -> None:
     service.refresh_from_db()
     assert service.name == "Кризисная линия" and service.area_kind == "country" and service.area_place is None
     assert list(service.locations.all()) == [location]
+
+
+@pytest.mark.parametrize(
+    ("area", "field", "message"),
+    [
+        ({"svc-area_kind": "country"}, "svc-area_country", "Give the country as a two-letter code, e.g. RU."),
+        (
+            {"svc-area_kind": "city", "svc-area_town": "Нигдеград"},
+            "svc-area_town",
+            "Choose the town the service covers.",
+        ),
+        (
+            {"svc-area_kind": "region", "svc-area_town": "Без региона"},
+            "svc-area_town",
+            "Give the region as country.code, e.g. RU.48 — or choose it from the list.",
+        ),
+        (
+            {"svc-area_kind": "radius"},
+            "svc-area_radius_km",
+            "Give the radius in kilometres around the service's places.",
+        ),
+        ({"svc-min_age": "18", "svc-max_age": "7"}, "svc-max_age", AGES_ORDER),
+    ],
+)
+@pytest.mark.usefixtures("taxonomy")
+def test_the_models_rules_for_a_service_are_shown_beside_the_input_to_fix(
+    area: dict[str, str], field: str, message: str
+) -> None:
+    """The ages and the area are checked by Service.clean alone; the service
+    page shows its message on the input the partner must change."""
+    owner = people.user("owner")
+    people.owned(owner)
+    f.PlaceFactory(name="Bez regiona", name_ru="Без региона", admin1_code="")
+    data = {
+        "svc-name": "Телефон доверия",
+        "svc-categories": ["psychological-help"],
+        "svc-formats": ["phone"],
+        "svc-is_free": "true",
+        "svc-area_kind": "anywhere",
+        **area,
+    }
+    response = people.pages_as(owner).post("/partner/o/org/services/new/", data)
+    assert response.status_code == 400
+    assert _field_errors(_page(response), field) == [message]
+    assert not m.Service.objects.exists()
+
+
+def test_a_service_error_named_after_a_model_column_goes_on_the_input_shown(taxonomy) -> None:
+    """``area_place`` is a hidden input on the page: a service's message about it
+    goes under the town's input, where the partner reads it."""
+    form = ServiceForm(
+        {
+            "svc-name": "Телефон доверия",
+            "svc-categories": ["psychological-help"],
+            "svc-formats": ["phone"],
+            "svc-is_free": "true",
+            "svc-area_kind": "anywhere",
+        },
+        prefix="svc",
+    )
+    assert form.is_valid(), form.errors
+    refused = ValidationError({"area_place": ["Unknown town; choose one from the list."], "__all__": ["Other."]})
+    assert attach_service_errors(refused, main=form) == ["Other."]
+    assert form.errors == {"area_town": ["Unknown town; choose one from the list."]}
 
 
 def test_still_accurate_from_the_dashboard_and_from_the_emailed_link(mailoutbox) -> None:

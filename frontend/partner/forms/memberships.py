@@ -1,0 +1,39 @@
+"""Applications to coalitions (at registration and from the organisation's page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from frontend import labels
+from frontend.partner.forms.common import PartnerForm
+from frontend.templatetags.frontend_tags import localized
+from orgs import models as m
+
+
+class NetworksForm(PartnerForm):
+    """One choice per coalition: not applying, or the role applied for (only
+    the roles that coalition grants)."""
+
+    def __init__(self, *args: Any, networks: Iterable[m.Network] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.networks = list(networks)
+        for net in self.networks:
+            self.fields[f"net_{net.slug}"] = forms.ChoiceField(
+                label=localized(net, "name"),
+                required=False,
+                choices=[("", _("Not applying")), *((r, labels.ROLES.get(r, r)) for r in net.roles)],
+            )
+
+    def rows(self) -> list[tuple[m.Network, forms.BoundField]]:
+        return [(net, self[f"net_{net.slug}"]) for net in self.networks]
+
+    def applications(self) -> list[dict[str, str]]:
+        return [
+            {"network": net.slug, "role": self.cleaned_data[f"net_{net.slug}"]}
+            for net in self.networks
+            if self.cleaned_data.get(f"net_{net.slug}")
+        ]

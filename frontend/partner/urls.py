@@ -1,0 +1,51 @@
+"""Partner, coordinator and moderator pages (included at the site root by
+frontend.urls, so the reminder e-mail's ``/verify/<slug>/`` link lives here too)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from frontend.partner import (
+    claims,
+    dashboard,
+    editors,
+    locations,
+    memberships,
+    moderation,
+    organisation,
+    registration,
+    services,
+)
+
+app_name = "partner"
+
+urlpatterns = [
+    path("partner/", dashboard.dashboard, name="dashboard"),
+    path("partner/register/", registration.register, name="register"),
+    path("partner/claim/<slug:slug>/", claims.claim, name="claim"),
+    path("partner/recommend/", memberships.recommend, name="recommend"),
+    path("partner/o/<slug:slug>/", organisation.organisation, name="organisation"),
+    path("partner/o/<slug:slug>/edit/", organisation.organisation_edit, name="organisation_edit"),
+    path("partner/o/<slug:slug>/locations/new/", locations.location_new, name="location_new"),
+    path("partner/o/<slug:slug>/locations/<int:pk>/", locations.location_edit, name="location_edit"),
+    path("partner/o/<slug:slug>/locations/<int:pk>/remove/", locations.location_remove, name="location_remove"),
+    path("partner/o/<slug:slug>/editors/", editors.editors, name="editors"),
+    path("partner/o/<slug:slug>/editors/<int:pk>/remove/", editors.editor_remove, name="editor_remove"),
+    path("partner/o/<slug:slug>/invitations/<int:pk>/withdraw/", editors.invitation_revoke, name="invitation_revoke"),
+    path("partner/invitation/", editors.invitation, name="invitation"),
+    path("partner/o/<slug:slug>/services/new/", services.service_edit, name="service_new"),
+    path("partner/o/<slug:slug>/services/<int:pk>/", services.service_edit, name="service_edit"),
+    path("partner/o/<slug:slug>/confirm/", organisation.confirm_accurate, name="confirm"),
+    path("partner/o/<slug:slug>/restore/", organisation.restore, name="restore"),
+    path("partner/o/<slug:slug>/apply/", memberships.apply, name="apply"),
+    path("partner/moderation/", moderation.moderation, name="moderation"),
+    path(
+        "partner/moderation/organisations/<slug:slug>/",
+        moderation.moderate_organisation,
+        name="moderate_organisation",
+    ),
+    path("partner/moderation/change-requests/<int:pk>/", moderation.decide_change, name="decide_change"),
+    path("partner/moderation/claims/<int:pk>/", moderation.decide_claim, name="decide_claim"),
+    path("partner/moderation/memberships/<int:pk>/", moderation.decide_membership, name="decide_membership"),
+    path("verify/<slug:slug>/", organisation.verify_link, name="verify"),
+]
