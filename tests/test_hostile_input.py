@@ -48,8 +48,8 @@ from api.hsds import views as hsds_views
 from api.press import MAX_PER_PAGE
 from frontend.press_views import COORDINATE_PER_PAGE
 from locator.settings import env_size
-from orgs.admin import hsds as admin_hsds
 from orgs import models as m
+from orgs.admin import hsds as admin_hsds
 from orgs.permissions import MODERATORS_GROUP
 from tests import factories as f
 
