@@ -12,7 +12,7 @@ from rest_framework.response import Response
 
 from api.errors import write_errors
 from api.partner.common import ChangeOutput, ChangeRequestOutput, PartnerView, change, valid
-from api.serializers import JSONInput
+from api.serializers import LAT_LON_PAIR, JSONInput
 from orgs import lookups, services
 from orgs import models as m
 from orgs.permissions import signed_in_user
@@ -43,7 +43,8 @@ class LocationInput(JSONInput):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("lat" in attrs) != ("lon" in attrs):
-            raise serializers.ValidationError({"lat": ["lat and lon go together: give both."]})
+            # The public API's words (and translation) for the same mistake.
+            raise serializers.ValidationError({"lat": [LAT_LON_PAIR]})
         return attrs
 
 
