@@ -5,7 +5,8 @@ from csp.decorators import csp_replace
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from api import errors, partner, views
+from api import errors, moderation, views
+from api.partner import claims, editors, history, identifiers, locations, memberships, organisations, services
 from api.schema import SchemaView
 
 v1: list[URLPattern | URLResolver] = [
@@ -18,48 +19,56 @@ v1: list[URLPattern | URLResolver] = [
     path("networks", views.NetworksView.as_view(), name="networks"),
     path("places", views.PlacesView.as_view(), name="places"),
     # Partners (session-authenticated writes)
-    path("partner/organisations", partner.RegisterOrganisationView.as_view(), name="partner-register"),
-    path("partner/organisations/<slug:slug>", partner.OrganisationEditView.as_view(), name="partner-organisation"),
-    path("partner/organisations/<slug:slug>/services", partner.ServiceCreateView.as_view(), name="partner-services"),
+    path("partner/organisations", organisations.RegisterOrganisationView.as_view(), name="partner-register"),
     path(
-        "partner/organisations/<slug:slug>/services/<int:pk>", partner.ServiceEditView.as_view(), name="partner-service"
+        "partner/organisations/<slug:slug>", organisations.OrganisationEditView.as_view(), name="partner-organisation"
     ),
-    path("partner/organisations/<slug:slug>/confirm", partner.ConfirmAccurateView.as_view(), name="partner-confirm"),
-    path("partner/organisations/<slug:slug>/claim", partner.ClaimView.as_view(), name="partner-claim"),
-    path("partner/organisations/<slug:slug>/history", partner.HistoryView.as_view(), name="partner-history"),
-    path("partner/organisations/<slug:slug>/restore", partner.RestoreView.as_view(), name="partner-restore"),
-    path("partner/organisations/<slug:slug>/locations", partner.LocationCreateView.as_view(), name="partner-locations"),
+    path("partner/organisations/<slug:slug>/services", services.ServiceCreateView.as_view(), name="partner-services"),
+    path(
+        "partner/organisations/<slug:slug>/services/<int:pk>",
+        services.ServiceEditView.as_view(),
+        name="partner-service",
+    ),
+    path(
+        "partner/organisations/<slug:slug>/confirm", organisations.ConfirmAccurateView.as_view(), name="partner-confirm"
+    ),
+    path("partner/organisations/<slug:slug>/claim", claims.ClaimView.as_view(), name="partner-claim"),
+    path("partner/organisations/<slug:slug>/history", history.HistoryView.as_view(), name="partner-history"),
+    path("partner/organisations/<slug:slug>/restore", history.RestoreView.as_view(), name="partner-restore"),
+    path(
+        "partner/organisations/<slug:slug>/locations", locations.LocationCreateView.as_view(), name="partner-locations"
+    ),
     path(
         "partner/organisations/<slug:slug>/identifiers",
-        partner.IdentifiersView.as_view(),
+        identifiers.IdentifiersView.as_view(),
         name="partner-identifiers",
     ),
-    path("partner/organisations/<slug:slug>/editors", partner.EditorsView.as_view(), name="partner-editors"),
+    path("partner/organisations/<slug:slug>/editors", editors.EditorsView.as_view(), name="partner-editors"),
     path(
         "partner/organisations/<slug:slug>/editors/<int:pk>",
-        partner.EditorRemoveView.as_view(),
+        editors.EditorRemoveView.as_view(),
         name="partner-editor",
     ),
     path(
         "partner/organisations/<slug:slug>/invitations",
-        partner.InvitationCreateView.as_view(),
+        editors.InvitationCreateView.as_view(),
         name="partner-invitations",
     ),
     path(
         "partner/organisations/<slug:slug>/invitations/<int:pk>",
-        partner.InvitationRevokeView.as_view(),
+        editors.InvitationRevokeView.as_view(),
         name="partner-invitation",
     ),
-    path("partner/invitations/accept", partner.InvitationAcceptView.as_view(), name="partner-accept-invitation"),
-    path("partner/locations/<int:pk>", partner.LocationEditView.as_view(), name="partner-location"),
-    path("partner/memberships", partner.MembershipApplyView.as_view(), name="partner-apply"),
-    path("partner/memberships/<int:pk>/recommend", partner.RecommendView.as_view(), name="partner-recommend"),
+    path("partner/invitations/accept", editors.InvitationAcceptView.as_view(), name="partner-accept-invitation"),
+    path("partner/locations/<int:pk>", locations.LocationEditView.as_view(), name="partner-location"),
+    path("partner/memberships", memberships.MembershipApplyView.as_view(), name="partner-apply"),
+    path("partner/memberships/<int:pk>/recommend", memberships.RecommendView.as_view(), name="partner-recommend"),
     # Coordinators and moderators
-    path("moderation/queue", partner.ModerationQueueView.as_view(), name="moderation-queue"),
-    path("moderation/organisations/<slug:slug>", partner.ModerateOrganisationView.as_view(), name="moderate-org"),
-    path("moderation/change-requests/<int:pk>", partner.DecideChangeRequestView.as_view(), name="moderate-change"),
-    path("moderation/claims/<int:pk>", partner.DecideClaimView.as_view(), name="moderate-claim"),
-    path("moderation/memberships/<int:pk>", partner.DecideMembershipView.as_view(), name="moderate-membership"),
+    path("moderation/queue", moderation.ModerationQueueView.as_view(), name="moderation-queue"),
+    path("moderation/organisations/<slug:slug>", moderation.ModerateOrganisationView.as_view(), name="moderate-org"),
+    path("moderation/change-requests/<int:pk>", moderation.DecideChangeRequestView.as_view(), name="moderate-change"),
+    path("moderation/claims/<int:pk>", moderation.DecideClaimView.as_view(), name="moderate-claim"),
+    path("moderation/memberships/<int:pk>", moderation.DecideMembershipView.as_view(), name="moderate-membership"),
     # Journalists, experts and coordinators: press requests
     path("press/", include("api.press_urls")),
 ]

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.contrib.gis.geos import Point
+from django.utils import translation
 
+from api.serializers import LAT_LON_PAIR
 from orgs import models as m
 from orgs import services
 from tests import factories as f
@@ -129,6 +131,24 @@ def test_a_bad_new_place_is_a_400_naming_the_field_and_saves_nothing(owner, stat
     assert org.locations.count() == 1
     assert not m.ChangeRequest.objects.exists()
     assert not m.OpeningHours.objects.exists()
+
+
+def test_lat_without_lon_is_refused_in_the_readers_language(owner) -> None:
+    """The public API's LAT_LON_PAIR, so it is translated (an untranslated copy of it answered in English)."""
+    people.owned(owner, status="pending")
+    client = people.api_as(owner)
+    for language in ("ru", "uk"):
+        response = client.post(
+            f"{V1}/partner/organisations/org/locations",
+            {"lat": 57.9, "city": "Псков"},
+            format="json",
+            headers={"accept-language": language},
+        )
+        assert response.status_code == 400
+        with translation.override(language):
+            message = str(LAT_LON_PAIR)
+        assert message != "lat and lon go together: give both."
+        assert response.json() == {"lat": [message]}
 
 
 def test_a_place_without_a_point_or_town_is_refused_unless_virtual(owner) -> None:
