@@ -57,9 +57,13 @@ class PointGeometryField(serializers.JSONField):
 
 def _constant(*values: str) -> serializers.Field:
     """A string of one of these values, documented inline: a ChoiceField would
-    add a named enum component whose name collides with other ``type`` enums."""
-    field: Any = serializers.CharField()
-    return extend_schema_field({"type": "string", "enum": list(values)})(field)
+    add a named enum component whose name collides with other ``type`` enums.
+    drf-spectacular reads the annotation from the field's class, so each call
+    makes a class of its own."""
+    field_class: Any = extend_schema_field({"type": "string", "enum": list(values)})(
+        type("OneOf_" + "_".join(values), (serializers.CharField,), {})
+    )
+    return field_class()
 
 
 class ViewportClusterSerializer(serializers.Serializer):

@@ -301,6 +301,11 @@ SPECTACULAR_SETTINGS = {
         "PressRequestStatusEnum": "orgs.models.PressRequestStatus",
         "InvitationStatusEnum": "orgs.models.InvitationStatus",
         "DecisionEnum": "orgs.models.Decision",
+        # A version's change type (+ added, ~ changed, - deleted), by its old
+        # name: the viewport's GeoJSON "type" enums would otherwise push it
+        # to "VersionOutputTypeEnum".
+        "TypeEnum": [("+", "+"), ("~", "~"), ("-", "-")],
+        "ViewportModeEnum": [("points", "points"), ("clusters", "clusters")],
     },
 }
 
