@@ -370,7 +370,7 @@ def rebuild_remote() -> int:
 # space-filling curve (geohash). The GiST index on (facet, public_point) is
 # built in heap order, and rows inserted in random order make a tree whose pages
 # mix facets and far-apart places: at a million locations a k-nearest scan then
-# read 510 pages instead of 54 and took 4-7 ms instead of 0.6 ms (see README,
+# read 510 pages instead of 54 and took 4-7 ms instead of 0.6 ms (see docs/benchmarks.md,
 # Benchmarks).
 _REORDER = (
     "CREATE INDEX search_reorder_tmp ON orgs_searchentry (facet, ST_GeoHash(public_point::geometry, 12))",
