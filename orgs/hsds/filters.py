@@ -55,6 +55,8 @@ class StrictBooleanField(forms.NullBooleanField):
     """true or false (also 1 or 0): anything else is an error, where Django's
     NullBooleanField would read it as "not given" and filter nothing."""
 
+    widget = forms.TextInput  # NullBooleanSelect turns an unknown value into None before it is checked
+
     def to_python(self, value: Any) -> Any:  # True, False or None (not given)
         result = super().to_python(value)
         if result is None and value not in self.empty_values:
