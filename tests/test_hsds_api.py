@@ -351,3 +351,45 @@ def test_list_queries_are_bounded(
     for endpoint in ("/api/hsds/services", "/api/hsds/organizations", "/api/hsds/service_at_locations"):
         with django_assert_max_num_queries(14):
             assert api.get(endpoint, {"full": "true", "per_page": 1000}).status_code == 200
+
+
+def test_page_and_filter_errors_are_answered_together(api: APIClient) -> None:
+    # page is the page query's (DRF), organization_id the FilterSet's (a Django form).
+    response = api.get("/api/hsds/services", {"page": "0", "organization_id": "12", "modified_after": "soon"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"page", "organization_id", "modified_after"}
+
+
+def test_top_only_takes_a_boolean(api: APIClient, generated: dict[str, Any]) -> None:
+    # django-filter's BooleanFilter would read "perhaps" as "not given" and list everything.
+    response = api.get("/api/hsds/taxonomy_terms", {"top_only": "perhaps"})
+    assert response.status_code == 400 and "top_only" in response.json()
+    top = api.get("/api/hsds/taxonomy_terms", {"top_only": "true", "per_page": 1000}).json()["contents"]
+    every = api.get("/api/hsds/taxonomy_terms", {"top_only": "false", "per_page": 1000}).json()["contents"]
+    assert top and all("parent_id" not in t for t in top)
+    assert len(every) > len(top)
+
+
+def test_a_term_and_a_taxonomy_select_organisations_with_one_service_having_both(api: APIClient) -> None:
+    category, group = f.CategoryFactory(slug="both-cat"), f.TargetGroupFactory(slug="both-group")
+    apart = f.OrganisationFactory(name="Врозь")
+    f.ServiceFactory(organisation=apart, categories=[category], locations=list(apart.locations.all()))
+    f.ServiceFactory(organisation=apart, target_groups=[group], locations=list(apart.locations.all()))
+    together = f.OrganisationFactory(name="Вместе")
+    f.ServiceFactory(
+        organisation=together, categories=[category], target_groups=[group], locations=list(together.locations.all())
+    )
+
+    def names(params: dict[str, str]) -> set[str]:
+        return {o["name"] for o in api.get("/api/hsds/organizations", {"per_page": 1000, **params}).json()["contents"]}
+
+    assert names({"taxonomy_term_id": str(category.uuid)}) == {"Врозь", "Вместе"}
+    assert names({"taxonomy_id": vocab.TARGET_GROUPS.id}) == {"Врозь", "Вместе"}
+    assert names({"taxonomy_term_id": str(category.uuid), "taxonomy_id": vocab.TARGET_GROUPS.id}) == {"Вместе"}
+
+
+def test_the_centre_is_a_finite_lat_and_lon_or_a_known_town(api: APIClient, generated: dict[str, Any]) -> None:
+    assert api.get("/api/hsds/service_at_locations", {"lat": "nan", "lon": "28"}).json().keys() == {"lat"}
+    response = api.get("/api/hsds/service_at_locations", {"place": "Псков", "proximity": "50000", "per_page": 1000})
+    assert response.status_code == 200
+    assert {i["location_id"] for i in response.json()["contents"]} >= {str(generated["exact"].uuid)}

@@ -533,84 +533,30 @@ def test_a_row_the_database_refuses_is_reported_on_its_line_and_the_others_go_in
     assert m.SearchEntry.objects.filter(service=link.service, location=link.location).exists()
 
 
-@pytest.mark.parametrize(
-    ("model", "values", "exclude"),
-    [
-        (m.Organisation, {"name": "АНО «Помощь»", "slug": "pomosch", "legal_form": m.LegalForm.ANO}, []),
-        (
-            m.Organisation,
-            {
-                "name": "",
-                "slug": "not a slug",
-                "country": "rus",
-                "email": "not-an-email",
-                "website": "no url",
-                "ogrn": "123",
-                "inn": "77",
-                "legal_form": "guild",
-                "status": "gone",
-                "uuid": "not-a-uuid",
-            },
-            [],
-        ),
-        (
-            m.Location,
-            {"name": "Офис", "point": Point(28.3, 57.8, srid=4326), "public_point": Point(28.3, 57.8, srid=4326)},
-            ["organisation", "place", "timezone"],
-        ),
-        (
-            m.Location,
-            {
-                "name": "x" * 301,
-                "kind": "ship",
-                "visibility": "nowhere",
-                "point": Point(200, 100, srid=4326),
-                "languages": ["russian"],
-                "country": "R",
-                "phone": "9" * 41,
-            },
-            ["organisation", "place", "timezone"],
-        ),
-        (m.Service, {"name": "Юрист", "formats": ["in_person", "phone"], "min_age": 3}, ["organisation", "area_place"]),
-        (
-            m.Service,
-            {
-                "name": "",
-                "formats": ["fax"],
-                "min_age": -1,
-                "max_age": 500,
-                "url": "x",
-                "email": "y",
-                "area_kind": "moon",
-                "area_radius_km": 0,
-                "is_free": None,
-            },
-            ["organisation", "area_place"],
-        ),
-    ],
-)
-def test_the_quick_field_checks_report_what_clean_fields_reports(
-    model: type[m.Organisation | m.Location | m.Service], values: dict[str, Any], exclude: list[str]
-) -> None:
+def test_a_field_the_model_refuses_is_reported_with_djangos_own_message() -> None:
+    # The importer checks objects with Model.clean_fields(), not a copy of it:
+    # the report carries Django's message, and the other rows still go in.
     from django.core.exceptions import ValidationError
 
-    from orgs.hsds.importer import _field_checks
+    from orgs.management.commands.bench_hsds_import import generate
 
-    by_django = model(**values)
-    quick = model(*[getattr(by_django, f.attname) for f in model._meta.concrete_fields])  # the same defaults
+    tables = generate(60)
+    bad = tables.of("organization")[0]
+    bad.data["name"] = "ы" * 301
     try:
-        by_django.clean_fields(exclude=exclude)
-        expected: dict[str, list[str]] = {}
+        m.Organisation(name=bad.data["name"]).clean_fields(
+            exclude=[f.name for f in m.Organisation._meta.fields if f.name != "name"]
+        )
     except ValidationError as exc:
-        expected = exc.message_dict
+        expected = "name: " + " ".join(exc.message_dict["name"])
 
-    problem = _field_checks(model, tuple(exclude)).problem(quick)
+    report = hsds_import(tables=tables, publish=True)
 
-    assert (problem.message_dict if problem else {}) == expected
-    if not expected:  # the values as clean_fields() leaves them (a uuid text becomes a UUID)
-        assert {f.attname: getattr(quick, f.attname) for f in model._meta.concrete_fields} == {
-            f.attname: getattr(by_django, f.attname) for f in model._meta.concrete_fields
-        }
+    assert [(e.entity, e.id, e.reason) for e in report.errors if e.entity == "organization"] == [
+        ("organization", bad.id, expected)
+    ]
+    assert "301" in expected
+    assert m.Organisation.objects.count() == len(tables.of("organization")) - 1
 
 
 def test_the_benchmark_generates_the_rows_asked_for_and_runs_again_from_scratch() -> None:

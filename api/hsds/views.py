@@ -19,10 +19,12 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.contrib.gis.geos import Point
+from django import forms
 from django.db.models import Model, QuerySet
 from django.http import StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
+from django_filters import FilterSet
+from django_filters.utils import translate_validation
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -30,7 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orgs import gazetteer
+from orgs.hsds import filters as hf
 from orgs.hsds import selectors as hs
 from orgs.hsds import serialize as ser
 from orgs.hsds import vocab
@@ -46,8 +48,6 @@ OPENAPI_URL = "https://raw.githubusercontent.com/openreferral/specification/3.0/
 NOT_SUPPORTED = _("This directory does not support {param}. {hint}")
 NOT_A_UUID = _("Not an HSDS id: ids are UUIDs such as 3fa85f64-5717-4562-b3fc-2c963f66afa6.")
 UNKNOWN_TERM = _("No taxonomy term or taxonomy with this id; see /api/hsds/taxonomy_terms and /api/hsds/taxonomies.")
-PROXIMITY_NEEDS_CENTRE = _("Give the centre with lat and lon, or with place (a town), together with proximity.")
-UNKNOWN_PLACE = _("No town or city called “{q}” is known. Check the spelling or give lat and lon.")
 NO_SUCH = _("No published {what} with this id.")
 UNSUPPORTED = {
     "minimal": _("Use per_page and the list's one-to-one fields instead."),
@@ -56,25 +56,14 @@ UNSUPPORTED = {
 }
 
 
-class ModifiedAfterField(serializers.DateTimeField):
-    """A datetime (RFC 3339) or a date (taken as its start, UTC)."""
+class PageQuery(serializers.Serializer):
+    """The page and the shape of the answer; what is listed is the list's
+    FilterSet (``orgs.hsds.filters``)."""
 
-    def to_internal_value(self, value: Any) -> Any:
-        if isinstance(value, str) and len(value) == 10:
-            value = f"{value}T00:00:00Z"
-        return super().to_internal_value(value)
-
-
-class ListQuery(serializers.Serializer):
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=1_000_000)
     per_page = serializers.IntegerField(required=False, default=DEFAULT_PER_PAGE, min_value=1, max_value=MAX_PER_PAGE)
-    search = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
     format = serializers.ChoiceField(choices=["json", "ndjson"], required=False, default="json")
     full = serializers.BooleanField(required=False, default=False)
-    taxonomy_term_id = serializers.UUIDField(required=False)
-    taxonomy_id = serializers.UUIDField(required=False)
-    organization_id = serializers.UUIDField(required=False)
-    modified_after = ModifiedAfterField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         raw = self.initial_data
@@ -83,53 +72,29 @@ class ListQuery(serializers.Serializer):
                 raise serializers.ValidationError({param: [str(NOT_SUPPORTED).format(param=param, hint=hint)]})
         return attrs
 
-    def filters(self) -> hs.ListFilters:
-        d = self.validated_data
-        return hs.ListFilters(
-            search=d["search"],
-            taxonomy_term_id=d.get("taxonomy_term_id"),
-            taxonomy_id=d.get("taxonomy_id"),
-            organization_id=d.get("organization_id"),
-            modified_after=d.get("modified_after"),
-        )
+
+def _page_query(request: Request) -> PageQuery:
+    query = PageQuery(data=request.query_params)
+    query.is_valid()
+    return query
 
 
-class ServiceAtLocationQuery(ListQuery):
-    proximity = serializers.FloatField(
-        required=False, min_value=1, max_value=20_000_000, help_text="Metres from the centre."
-    )
-    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
-    lon = serializers.FloatField(required=False, min_value=-180, max_value=180)
-    place = serializers.CharField(required=False, max_length=100)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        for name in ("proximity", "lat", "lon"):
-            if name in attrs and not math.isfinite(attrs[name]):
-                raise serializers.ValidationError({name: [_("Must be a finite number.")]})
-        if ("lat" in attrs) != ("lon" in attrs):
-            raise serializers.ValidationError({"lat" if "lat" not in attrs else "lon": [_("Give both lat and lon.")]})
-        if "lat" in attrs and attrs.get("place"):
-            raise serializers.ValidationError({"place": [_("Give either lat and lon or place, not both.")]})
-        if "proximity" in attrs and "lat" not in attrs and not attrs.get("place"):
-            raise serializers.ValidationError({"proximity": [PROXIMITY_NEEDS_CENTRE]})
-        if attrs.get("place"):
-            place, _alternatives = gazetteer.place_resolve(q=attrs["place"])
-            if place is None:
-                raise serializers.ValidationError({"place": [str(UNKNOWN_PLACE).format(q=attrs["place"])]})
-            attrs["centre"] = Point(place.point.x, place.point.y, srid=4326)
-        elif "lat" in attrs:
-            attrs["centre"] = Point(attrs["lon"], attrs["lat"], srid=4326)
-        return attrs
+def _checked(query: PageQuery, form: forms.Form) -> dict[str, Any]:
+    """The page parameters, once they and the filters' form are right: else
+    one 400 naming every wrong parameter (the form's errors as DRF's)."""
+    errors: dict[str, Any] = dict(query.errors)
+    if not form.is_valid():
+        errors.update(translate_validation(form.errors).detail)
+    if errors:
+        raise serializers.ValidationError(errors)
+    return dict(query.validated_data)
 
 
-class TermQuery(ListQuery):
-    parent_id = serializers.UUIDField(required=False)
-    top_only = serializers.BooleanField(required=False, default=False)
-
-
-def _unknown_term() -> serializers.ValidationError:
-    return serializers.ValidationError({"taxonomy_term_id": [UNKNOWN_TERM]})
+def _filtered(filters: FilterSet) -> QuerySet[Any]:
+    try:
+        return filters.qs
+    except hf.UnknownTerm:
+        raise serializers.ValidationError({"taxonomy_term_id": [UNKNOWN_TERM]}) from None
 
 
 def page_of(items: list[dict[str, Any]], *, total: int, page: int, per_page: int) -> dict[str, Any]:
@@ -148,9 +113,8 @@ def page_of(items: list[dict[str, Any]], *, total: int, page: int, per_page: int
 
 
 def _paged(
-    query: ListQuery, qs: QuerySet[Any], to_hsds: Callable[[Any], dict[str, Any]]
+    d: dict[str, Any], qs: QuerySet[Any] | _ListOfDicts, to_hsds: Callable[[Any], dict[str, Any]]
 ) -> Response | StreamingHttpResponse:
-    d = query.validated_data
     if d["format"] == "ndjson":
         return StreamingHttpResponse(_ndjson(qs, to_hsds), content_type="application/x-ndjson")
     page, per_page = d["page"], d["per_page"]
@@ -160,7 +124,7 @@ def _paged(
     return Response(page_of(items, total=total, page=page, per_page=per_page))
 
 
-def _ndjson(qs: QuerySet[Any], to_hsds: Callable[[Any], dict[str, Any]]) -> Iterator[bytes]:
+def _ndjson(qs: QuerySet[Any] | _ListOfDicts, to_hsds: Callable[[Any], dict[str, Any]]) -> Iterator[bytes]:
     """Everything, one JSON object a line, read in chunks so memory and the
     number of queries per chunk stay bounded."""
     offset = 0
@@ -197,15 +161,12 @@ class MetaView(HSDSView):
 @extend_schema(exclude=True)
 class ServiceListView(HSDSView):
     def get(self, request: Request) -> Response | StreamingHttpResponse:
-        query = ListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        full = query.validated_data["full"]
-        try:
-            qs = hs.filter_services(hs.services(full=full), query.filters())
-        except hs.UnknownTerm:
-            raise _unknown_term() from None
+        query = _page_query(request)
+        filters = hf.ServiceFilter(request.query_params, queryset=hs.services(full=query.validated_data.get("full")))
+        d = _checked(query, filters.form)
+        qs = _filtered(filters)
         voc = ser.Vocabulary.load()
-        return _paged(query, qs, lambda s: ser.service(s, voc, full=full))
+        return _paged(d, qs, lambda s: ser.service(s, voc, full=d["full"]))
 
 
 @extend_schema(exclude=True)
@@ -218,15 +179,13 @@ class ServiceDetailView(HSDSView):
 @extend_schema(exclude=True)
 class OrganizationListView(HSDSView):
     def get(self, request: Request) -> Response | StreamingHttpResponse:
-        query = ListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        full = query.validated_data["full"]
-        try:
-            qs = hs.filter_organisations(hs.organisations(full=full), query.filters())
-        except hs.UnknownTerm:
-            raise _unknown_term() from None
+        query = _page_query(request)
+        orgs = hs.organisations(full=bool(query.validated_data.get("full")))
+        filters = hf.OrganisationFilter(request.query_params, queryset=orgs)
+        d = _checked(query, filters.form)
+        qs = _filtered(filters)
         voc = ser.Vocabulary.load()
-        return _paged(query, qs, lambda o: ser.organization(o, voc, full=full))
+        return _paged(d, qs, lambda o: ser.organization(o, voc, full=d["full"]))
 
 
 @extend_schema(exclude=True)
@@ -239,18 +198,13 @@ class OrganizationDetailView(HSDSView):
 @extend_schema(exclude=True)
 class ServiceAtLocationListView(HSDSView):
     def get(self, request: Request) -> Response | StreamingHttpResponse:
-        query = ServiceAtLocationQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        d = query.validated_data
-        full = d["full"]
-        try:
-            qs = hs.filter_service_at_locations(
-                hs.service_at_locations(full=full), query.filters(), centre=d.get("centre"), within_m=d.get("proximity")
-            )
-        except hs.UnknownTerm:
-            raise _unknown_term() from None
+        query = _page_query(request)
+        links = hs.service_at_locations(full=bool(query.validated_data.get("full")))
+        filters = hf.ServiceAtLocationFilter(request.query_params, queryset=links)
+        d = _checked(query, filters.form)
+        qs = _filtered(filters)
         voc = ser.Vocabulary.load()
-        return _paged(query, qs, lambda link: ser.service_at_location(link, voc, full=full))
+        return _paged(d, qs, lambda link: ser.service_at_location(link, voc, full=d["full"]))
 
 
 @extend_schema(exclude=True)
@@ -273,24 +227,13 @@ class _ListOfDicts:
         return self.items[key]
 
 
-def _search(items: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
-    words = text.lower().replace("ё", "е").split()
-    if not words:
-        return items
-
-    def hay(item: dict[str, Any]) -> str:
-        return " ".join(str(item.get(k, "")) for k in ("name", "code", "description")).lower().replace("ё", "е")
-
-    return [item for item in items if all(w in hay(item) for w in words)]
-
-
 @extend_schema(exclude=True)
 class TaxonomyListView(HSDSView):
     def get(self, request: Request) -> Response | StreamingHttpResponse:
-        query = ListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        items = _search([t.as_hsds() for t in vocab.TAXONOMIES], query.validated_data["search"])
-        return _paged(query, _ListOfDicts(items), lambda t: t)  # type: ignore[arg-type]
+        form = hf.vocabulary_form(hf.HSDSFilter, request.query_params)
+        d = _checked(_page_query(request), form)
+        items = hf.vocabulary_search([t.as_hsds() for t in vocab.TAXONOMIES], form.cleaned_data["search"])
+        return _paged(d, _ListOfDicts(items), lambda t: t)
 
 
 @extend_schema(exclude=True)
@@ -305,17 +248,10 @@ class TaxonomyDetailView(HSDSView):
 @extend_schema(exclude=True)
 class TaxonomyTermListView(HSDSView):
     def get(self, request: Request) -> Response | StreamingHttpResponse:
-        query = TermQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        d = query.validated_data
-        terms = ser.Vocabulary.load().terms()
-        if d.get("taxonomy_id") is not None:
-            terms = [t for t in terms if t["taxonomy_id"] == str(d["taxonomy_id"])]
-        if d.get("parent_id") is not None:
-            terms = [t for t in terms if t.get("parent_id") == str(d["parent_id"])]
-        if d["top_only"]:
-            terms = [t for t in terms if "parent_id" not in t]
-        return _paged(query, _ListOfDicts(_search(terms, d["search"])), lambda t: t)  # type: ignore[arg-type]
+        form = hf.vocabulary_form(hf.TermFilter, request.query_params)
+        d = _checked(_page_query(request), form)
+        terms = hf.terms_matching(ser.Vocabulary.load().terms(), form.cleaned_data)
+        return _paged(d, _ListOfDicts(terms), lambda t: t)
 
 
 @extend_schema(exclude=True)
