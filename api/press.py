@@ -176,7 +176,8 @@ class CoordinationPage(django_filters.FilterSet):
         return queryset[start : start + per_page]
 
 
-# --- output (documented so that clients, and the schema fuzz test, know each answer) ----
+# --- output (they produce each answer, so the schema that clients and the fuzz test
+# read cannot drift from it) ---------------------------------------------------------
 
 
 class CreatedOutput(serializers.Serializer):
@@ -222,18 +223,21 @@ class SummaryOutput(serializers.Serializer):
     network = serializers.CharField(allow_null=True)
 
 
+# An orgs.press.RankedExpert, without a contact. (Comments, not docstrings: drf-spectacular
+# would publish a docstring as the schema's description.)
 class RankedOutput(serializers.Serializer):
-    expert = serializers.IntegerField()
-    name = serializers.CharField()
-    organisation = serializers.CharField()
+    expert = serializers.IntegerField(source="expert.pk")
+    name = serializers.CharField(source="expert.full_name")
+    organisation = serializers.CharField(source="expert.organisation.name")
     topic_score = serializers.IntegerField()
     language_match = serializers.BooleanField()
     distance_km = serializers.IntegerField(allow_null=True)
-    on_camera = serializers.BooleanField()
+    on_camera = serializers.BooleanField(source="expert.on_camera")
 
 
+# An invitation as a coordinator sees it: whom, its state, until when.
 class PressInvitationOutput(serializers.Serializer):
-    expert = serializers.CharField()
+    expert = serializers.CharField(source="expert.full_name")
     status = serializers.ChoiceField(choices=m.InvitationStatus.choices)
     expires_at = serializers.DateTimeField()
 
@@ -320,13 +324,11 @@ class PressRequestCreateView(PublicView):
         except press.DuplicateRequest as exc:
             # Saved once already: 409 and no second mail (the first one's link confirms it).
             return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
-        return Response(
-            {
-                "status": created.request.status,
-                "detail": _("Check your e-mail and open the link in it to confirm the request."),
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        answer = {
+            "status": created.request.status,
+            "detail": _("Check your e-mail and open the link in it to confirm the request."),
+        }
+        return Response(CreatedOutput(answer).data, status=status.HTTP_201_CREATED)
 
 
 class PressRequestConfirmView(PublicView):
@@ -338,7 +340,7 @@ class PressRequestConfirmView(PublicView):
     def post(self, request: Request) -> Response:
         data = _valid(TokenInput, request.data)
         req, tracking = press.press_request_confirm(token=data["token"], base_url=_base_url(request))
-        return Response({**_status(req), "tracking_token": tracking})
+        return Response(ConfirmOutput({**_status(req), "tracking_token": tracking}).data)
 
 
 class PressRequestStatusView(PublicView):
@@ -349,7 +351,7 @@ class PressRequestStatusView(PublicView):
     )
     def get(self, request: Request) -> Response:
         data = _valid(TokenInput, request.query_params)
-        return Response(_status(press.press_request_track(token=data["token"])))
+        return Response(StatusOutput(_status(press.press_request_track(token=data["token"]))).data)
 
 
 class PressRequestWithdrawView(PublicView):
@@ -358,7 +360,7 @@ class PressRequestWithdrawView(PublicView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(TokenInput, request.data)
-        return Response(_status(press.press_request_withdraw(token=data["token"])))
+        return Response(StatusOutput(_status(press.press_request_withdraw(token=data["token"]))).data)
 
 
 # --- experts ---------------------------------------------------------------------------
@@ -378,7 +380,7 @@ class InvitationAnswerView(PublicView):
             contacts=data.get("contacts"),
             base_url=_base_url(request),
         )
-        return Response({"status": invitation.status})
+        return Response(AnswerOutput({"status": invitation.status}).data)
 
 
 # --- coordinators ----------------------------------------------------------------------
@@ -420,7 +422,8 @@ class CoordinationListView(generics.GenericAPIView):
         responses={200: SummaryOutput(many=True), **write_errors(not_found=False)},
     )
     def get(self, request: Request) -> Response:
-        return Response([_summary(r) for r in self.filter_queryset(self.get_queryset())])
+        requests = self.filter_queryset(self.get_queryset())
+        return Response(SummaryOutput([_summary(r) for r in requests], many=True).data)
 
 
 class CoordinationDetailView(CoordinatorView):
@@ -432,29 +435,15 @@ class CoordinationDetailView(CoordinatorView):
         req = press.press_request_for_coordinator(user=signed_in_user(request), pk=pk)
         ranking = press.experts_ranked(press_request=req)
         invitations = req.invitations.select_related("expert__organisation").order_by("created_at")
-        return Response(
-            {
-                **_summary(req),
-                "questions": req.questions,
-                "categories": list(req.categories.values_list("slug", flat=True)),
-                "target_groups": list(req.target_groups.values_list("slug", flat=True)),
-                "ranking": [
-                    {
-                        "expert": r.expert.pk,
-                        "name": r.expert.full_name,
-                        "organisation": r.expert.organisation.name,
-                        "topic_score": r.topic_score,
-                        "language_match": r.language_match,
-                        "distance_km": r.distance_km,
-                        "on_camera": r.expert.on_camera,
-                    }
-                    for r in ranking
-                ],
-                "invitations": [
-                    {"expert": i.expert.full_name, "status": i.status, "expires_at": i.expires_at} for i in invitations
-                ],
-            }
-        )
+        detail = {
+            **_summary(req),
+            "questions": req.questions,
+            "categories": list(req.categories.values_list("slug", flat=True)),
+            "target_groups": list(req.target_groups.values_list("slug", flat=True)),
+            "ranking": ranking,
+            "invitations": invitations,
+        }
+        return Response(DetailOutput(detail).data)
 
 
 class CoordinationSendView(CoordinatorView):
@@ -467,10 +456,8 @@ class CoordinationSendView(CoordinatorView):
         invitations = press.press_request_send(
             user=signed_in_user(request), press_request=req, expert_ids=data["experts"], base_url=_base_url(request)
         )
-        return Response(
-            {"sent": [i.expert_id for i in invitations], "status": m.PressRequestStatus.SEARCHING},
-            status=status.HTTP_201_CREATED,
-        )
+        sent = {"sent": [i.expert_id for i in invitations], "status": m.PressRequestStatus.SEARCHING}
+        return Response(SentOutput(sent).data, status=status.HTTP_201_CREATED)
 
 
 class CoordinationNoExpertView(CoordinatorView):
@@ -482,4 +469,4 @@ class CoordinationNoExpertView(CoordinatorView):
     def post(self, request: Request, pk: int) -> Response:
         req = get_object_or_404(m.PressRequest, pk=pk)
         press.press_request_mark_no_expert(user=signed_in_user(request), press_request=req)
-        return Response({"status": m.PressRequestStatus.NO_EXPERT})
+        return Response(NoExpertOutput({"status": m.PressRequestStatus.NO_EXPERT}).data)
