@@ -12,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import django_filters
+from django import forms
 from django.db.models import Case, F, QuerySet, Value, When
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -90,22 +94,90 @@ class AnswerInput(TokenInput):
     )
 
 
-class PageQuery(serializers.Serializer):
-    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=100_000)
-    per_page = serializers.IntegerField(
-        required=False,
-        default=PER_PAGE,
-        min_value=1,
-        max_value=MAX_PER_PAGE,
-        help_text="Requests per page; a page shorter than this is the last.",
-    )
-
-
 class SendInput(JSONInput):
     experts = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1, max_length=20)
 
 
-# --- output (documented so that clients, and the schema fuzz test, know each answer) ----
+# --- the coordinators' list, a page at a time (a FilterSet) ---------------------------
+
+
+class _QueryValue(forms.TextInput):
+    """A query parameter's value; an empty one among repeats wins, so that it is
+    refused (as everywhere in the API: api.views) rather than overridden."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        values = data.getlist(name) if isinstance(data, QueryDict) else [data[name]] if name in data else []
+        if "" in values:
+            return ""
+        return values[-1] if values else None
+
+
+class _QueryInteger(forms.Field):
+    """A whole number checked by a DRF IntegerField (``rule``): the FilterSet's
+    400 reads word for word like the rest of the API's, in every language."""
+
+    def __init__(self, *, rule: serializers.IntegerField, **kwargs: Any) -> None:
+        self.rule = rule
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        if value is None:
+            return self.rule.get_default()
+        if value == "":
+            # "?page=" is a mistake to name, not "the first page" (forms read
+            # an empty value as a missing one).
+            raise forms.ValidationError(EMPTY_VALUE, code="empty")
+        try:
+            return self.rule.run_validation(value)
+        except serializers.ValidationError as exc:
+            details = exc.detail if isinstance(exc.detail, list) else [exc.detail]
+            raise forms.ValidationError(
+                [forms.ValidationError(str(d), code=getattr(d, "code", None)) for d in details]
+            ) from exc
+
+
+class PageFilter(django_filters.Filter):
+    """A paging parameter: validated and documented (drf-spectacular) by its
+    ``rule``; it selects no rows itself, the FilterSet cuts the page."""
+
+    field_class = _QueryInteger
+
+    def __init__(self, rule: serializers.IntegerField, **kwargs: Any) -> None:
+        super().__init__(rule=rule, widget=_QueryValue, **kwargs)
+        extend_schema_field(rule)(self)
+
+    def filter(self, qs: Any, value: Any) -> Any:
+        return qs
+
+
+class CoordinationPage(django_filters.FilterSet):
+    """The query of the coordinators' list: ``page`` and ``per_page`` cut a
+    window out of the requests in their order (api.press.urgent_first)."""
+
+    page = PageFilter(serializers.IntegerField(default=1, min_value=1, max_value=100_000))
+    per_page = PageFilter(
+        serializers.IntegerField(
+            default=PER_PAGE,
+            min_value=1,
+            max_value=MAX_PER_PAGE,
+            help_text="Requests per page; a page shorter than this is the last.",
+        )
+    )
+
+    class Meta:
+        model = m.PressRequest
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet[m.PressRequest]) -> QuerySet[m.PressRequest]:
+        # A window, not a condition: cut last, from the list in its order.
+        queryset = super().filter_queryset(queryset)
+        page, per_page = self.form.cleaned_data["page"], self.form.cleaned_data["per_page"]
+        start = (page - 1) * per_page
+        return queryset[start : start + per_page]
+
+
+# --- output (they produce each answer, so the schema that clients and the fuzz test
+# read cannot drift from it) ---------------------------------------------------------
 
 
 class CreatedOutput(serializers.Serializer):
@@ -151,18 +223,21 @@ class SummaryOutput(serializers.Serializer):
     network = serializers.CharField(allow_null=True)
 
 
+# An orgs.press.RankedExpert, without a contact. (Comments, not docstrings: drf-spectacular
+# would publish a docstring as the schema's description.)
 class RankedOutput(serializers.Serializer):
-    expert = serializers.IntegerField()
-    name = serializers.CharField()
-    organisation = serializers.CharField()
+    expert = serializers.IntegerField(source="expert.pk")
+    name = serializers.CharField(source="expert.full_name")
+    organisation = serializers.CharField(source="expert.organisation.name")
     topic_score = serializers.IntegerField()
     language_match = serializers.BooleanField()
     distance_km = serializers.IntegerField(allow_null=True)
-    on_camera = serializers.BooleanField()
+    on_camera = serializers.BooleanField(source="expert.on_camera")
 
 
+# An invitation as a coordinator sees it: whom, its state, until when.
 class PressInvitationOutput(serializers.Serializer):
-    expert = serializers.CharField()
+    expert = serializers.CharField(source="expert.full_name")
     status = serializers.ChoiceField(choices=m.InvitationStatus.choices)
     expires_at = serializers.DateTimeField()
 
@@ -193,15 +268,6 @@ def _valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[st
     serializer = serializer_class(data=data)
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
-
-
-def _page_query(request: Request) -> dict[str, Any]:
-    # "?page=" is a mistake to name, not "the first page" (DRF reads an empty
-    # value as a missing one).
-    empty = {name: [str(EMPTY_VALUE)] for name in ("page", "per_page") if "" in request.query_params.getlist(name)}
-    if empty:
-        raise serializers.ValidationError(empty)
-    return _valid(PageQuery, request.query_params)
 
 
 def urgent_first(qs: QuerySet[m.PressRequest], *, now: dt.datetime | None = None) -> QuerySet[m.PressRequest]:
@@ -258,13 +324,11 @@ class PressRequestCreateView(PublicView):
         except press.DuplicateRequest as exc:
             # Saved once already: 409 and no second mail (the first one's link confirms it).
             return Response({"detail": exc.message}, status=status.HTTP_409_CONFLICT)
-        return Response(
-            {
-                "status": created.request.status,
-                "detail": _("Check your e-mail and open the link in it to confirm the request."),
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        answer = {
+            "status": created.request.status,
+            "detail": _("Check your e-mail and open the link in it to confirm the request."),
+        }
+        return Response(CreatedOutput(answer).data, status=status.HTTP_201_CREATED)
 
 
 class PressRequestConfirmView(PublicView):
@@ -276,7 +340,7 @@ class PressRequestConfirmView(PublicView):
     def post(self, request: Request) -> Response:
         data = _valid(TokenInput, request.data)
         req, tracking = press.press_request_confirm(token=data["token"], base_url=_base_url(request))
-        return Response({**_status(req), "tracking_token": tracking})
+        return Response(ConfirmOutput({**_status(req), "tracking_token": tracking}).data)
 
 
 class PressRequestStatusView(PublicView):
@@ -287,7 +351,7 @@ class PressRequestStatusView(PublicView):
     )
     def get(self, request: Request) -> Response:
         data = _valid(TokenInput, request.query_params)
-        return Response(_status(press.press_request_track(token=data["token"])))
+        return Response(StatusOutput(_status(press.press_request_track(token=data["token"]))).data)
 
 
 class PressRequestWithdrawView(PublicView):
@@ -296,7 +360,7 @@ class PressRequestWithdrawView(PublicView):
     )
     def post(self, request: Request) -> Response:
         data = _valid(TokenInput, request.data)
-        return Response(_status(press.press_request_withdraw(token=data["token"])))
+        return Response(StatusOutput(_status(press.press_request_withdraw(token=data["token"]))).data)
 
 
 # --- experts ---------------------------------------------------------------------------
@@ -316,7 +380,7 @@ class InvitationAnswerView(PublicView):
             contacts=data.get("contacts"),
             base_url=_base_url(request),
         )
-        return Response({"status": invitation.status})
+        return Response(AnswerOutput({"status": invitation.status}).data)
 
 
 # --- coordinators ----------------------------------------------------------------------
@@ -341,20 +405,25 @@ class CoordinatorView(APIView):
     permission_classes = [IsAuthenticated]
 
 
-class CoordinationListView(CoordinatorView):
+class CoordinationListView(generics.GenericAPIView):
+    permission_classes = [IsAuthenticated]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CoordinationPage
+    # The model the FilterSet's parameters are documented from; the rows come from get_queryset.
+    queryset = m.PressRequest.objects.none()
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[m.PressRequest]:
+        return urgent_first(press.press_requests_for(user=signed_in_user(self.request)))
+
     @extend_schema(
         summary="Requests for your coalitions (all, for moderators), a page at a time",
         description="Deadlines still ahead first (the soonest first), then past ones (the latest first).",
-        parameters=[PageQuery],
         responses={200: SummaryOutput(many=True), **write_errors(not_found=False)},
     )
     def get(self, request: Request) -> Response:
-        query = _page_query(request)
-        start = (query["page"] - 1) * query["per_page"]
-        requests = urgent_first(press.press_requests_for(user=signed_in_user(request)))[
-            start : start + query["per_page"]
-        ]
-        return Response([_summary(r) for r in requests])
+        requests = self.filter_queryset(self.get_queryset())
+        return Response(SummaryOutput([_summary(r) for r in requests], many=True).data)
 
 
 class CoordinationDetailView(CoordinatorView):
@@ -366,29 +435,15 @@ class CoordinationDetailView(CoordinatorView):
         req = press.press_request_for_coordinator(user=signed_in_user(request), pk=pk)
         ranking = press.experts_ranked(press_request=req)
         invitations = req.invitations.select_related("expert__organisation").order_by("created_at")
-        return Response(
-            {
-                **_summary(req),
-                "questions": req.questions,
-                "categories": list(req.categories.values_list("slug", flat=True)),
-                "target_groups": list(req.target_groups.values_list("slug", flat=True)),
-                "ranking": [
-                    {
-                        "expert": r.expert.pk,
-                        "name": r.expert.full_name,
-                        "organisation": r.expert.organisation.name,
-                        "topic_score": r.topic_score,
-                        "language_match": r.language_match,
-                        "distance_km": r.distance_km,
-                        "on_camera": r.expert.on_camera,
-                    }
-                    for r in ranking
-                ],
-                "invitations": [
-                    {"expert": i.expert.full_name, "status": i.status, "expires_at": i.expires_at} for i in invitations
-                ],
-            }
-        )
+        detail = {
+            **_summary(req),
+            "questions": req.questions,
+            "categories": list(req.categories.values_list("slug", flat=True)),
+            "target_groups": list(req.target_groups.values_list("slug", flat=True)),
+            "ranking": ranking,
+            "invitations": invitations,
+        }
+        return Response(DetailOutput(detail).data)
 
 
 class CoordinationSendView(CoordinatorView):
@@ -401,10 +456,8 @@ class CoordinationSendView(CoordinatorView):
         invitations = press.press_request_send(
             user=signed_in_user(request), press_request=req, expert_ids=data["experts"], base_url=_base_url(request)
         )
-        return Response(
-            {"sent": [i.expert_id for i in invitations], "status": m.PressRequestStatus.SEARCHING},
-            status=status.HTTP_201_CREATED,
-        )
+        sent = {"sent": [i.expert_id for i in invitations], "status": m.PressRequestStatus.SEARCHING}
+        return Response(SentOutput(sent).data, status=status.HTTP_201_CREATED)
 
 
 class CoordinationNoExpertView(CoordinatorView):
@@ -416,4 +469,4 @@ class CoordinationNoExpertView(CoordinatorView):
     def post(self, request: Request, pk: int) -> Response:
         req = get_object_or_404(m.PressRequest, pk=pk)
         press.press_request_mark_no_expert(user=signed_in_user(request), press_request=req)
-        return Response({"status": m.PressRequestStatus.NO_EXPERT})
+        return Response(NoExpertOutput({"status": m.PressRequestStatus.NO_EXPERT}).data)

@@ -164,13 +164,13 @@ M = [
         "tests/test_duplicate_check_leaks_nothing.py",
     ),
     (
-        "orgs/press.py",
+        "orgs/press/experts.py",
         '    invitation.save(update_fields=["status", "responded_at", "updated_at"])\n    req.invitations.filter(status=m.InvitationStatus.SENT).update(status=m.InvitationStatus.CANCELLED)\n',
         '    invitation.save(update_fields=["status", "responded_at", "updated_at"])\n',
         "tests/test_safety_rules_pinned.py tests/test_press_flow.py",
     ),
     (
-        "orgs/press.py",
+        "orgs/press/experts.py",
         " or invitation.request.status not in OPEN_STATUSES",
         "",
         "tests/test_safety_rules_pinned.py tests/test_press_flow.py",

@@ -130,7 +130,7 @@ def world() -> dict[str, Any]:
     req, tracking = press.press_request_confirm(token=created.confirm_token, base_url="http://testserver")
     invitation = m.ExpertInvitation.objects.get(request=req)
     # The answer token is only in the e-mail; replace it by one this test knows.
-    answer_token, answer_hash = "scan-answer-token", press._token_hash("scan-answer-token")
+    answer_token, answer_hash = "scan-answer-token", press.token_hash("scan-answer-token")
     m.ExpertInvitation.objects.filter(pk=invitation.pk).update(token_hash=answer_hash)
     press.invitation_answer(token=answer_token, accept=True, base_url="http://testserver")
     assert m.Disclosure.objects.filter(expert=expert).exists()
@@ -150,7 +150,7 @@ def world() -> dict[str, Any]:
     )
     req2, tracking2 = press.press_request_confirm(token=second.confirm_token, base_url="http://testserver")
     live_token = "scan-live-answer-token"
-    m.ExpertInvitation.objects.filter(request=req2).update(token_hash=press._token_hash(live_token))
+    m.ExpertInvitation.objects.filter(request=req2).update(token_hash=press.token_hash(live_token))
     unconfirmed = press.press_request_create(
         data={
             "journalist_name": "Олег",

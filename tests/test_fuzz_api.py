@@ -52,6 +52,7 @@ from locator.wsgi import application
 from orgs import models as m
 from orgs import press, services
 from orgs.permissions import MODERATORS_GROUP
+from orgs.press import requests as press_requests
 from orgs.search import text
 from orgs.seed import seed_load
 from tests.conftest import emailed_link_token
@@ -246,7 +247,7 @@ def in_process_server(fuzz_world: None, db: None, monkeypatch: pytest.MonkeyPatc
     test's connection between requests (Django's own test client does the
     same), and a server error's traceback printed with the failing case."""
     monkeypatch.setattr(APIView, "get_throttles", lambda self: [])
-    monkeypatch.setattr(press, "_rate_check_and_count", lambda **kwargs: None)
+    monkeypatch.setattr(press_requests, "_rate_check_and_count", lambda **kwargs: None)
     monkeypatch.setattr(api_settings, "EXCEPTION_HANDLER", _printing_exception_handler)
     for signal in (request_started, request_finished):
         signal.disconnect(close_old_connections)

@@ -139,7 +139,7 @@ def test_no_candidate_without_the_candidate_role() -> None:
 
 
 def _invited(req: m.PressRequest, expert: m.Expert) -> str:
-    raw, token_hash = press._new_token()
+    raw, token_hash = press.new_token()
     m.ExpertInvitation.objects.create(
         request=req, expert=expert, token_hash=token_hash, expires_at=timezone.now() + dt.timedelta(hours=12)
     )

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from orgs.press import press_housekeeping
+from orgs.press.housekeeping import press_housekeeping
 
 
 class Command(BaseCommand):
