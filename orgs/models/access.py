@@ -7,12 +7,8 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from orgs.models.base import (
-    TimeStamped,
-)
-from orgs.models.directory import (
-    Organisation,
-)
+from orgs.models.base import TimeStamped
+from orgs.models.directory import Organisation
 
 
 class AccessRole(models.TextChoices):

@@ -11,14 +11,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from orgs.models.base import (
-    COUNTRY_CODE,
-    TimeStamped,
-    validate_point_in_range,
-)
-from orgs.models.directory import (
-    Organisation,
-)
+from orgs.models.base import COUNTRY_CODE, TimeStamped, validate_point_in_range
+from orgs.models.directory import Organisation
 from orgs.models.taxonomy import Category
 
 

@@ -7,10 +7,7 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 
-from orgs.models.base import (
-    COUNTRY_CODE,
-    validate_point_in_range,
-)
+from orgs.models.base import COUNTRY_CODE, validate_point_in_range
 
 
 class Place(models.Model):

@@ -9,16 +9,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from orgs.models.base import (
-    LANGUAGE_CODE,
-    TimeStamped,
-)
-from orgs.models.coalitions import (
-    Network,
-)
-from orgs.models.directory import (
-    Organisation,
-)
+from orgs.models.base import LANGUAGE_CODE, TimeStamped
+from orgs.models.coalitions import Network
+from orgs.models.directory import Organisation
 from orgs.models.gazetteer import Place
 from orgs.models.taxonomy import Category, TargetGroup
 

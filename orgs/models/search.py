@@ -8,11 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GistIndex
 from django.db.models import Q
 
-from orgs.models.directory import (
-    Location,
-    Organisation,
-    Service,
-)
+from orgs.models.directory import Location, Organisation, Service
 
 
 class SearchEntry(models.Model):
