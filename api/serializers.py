@@ -297,7 +297,8 @@ class LocationPublicSerializer(serializers.ModelSerializer):
     """A location as the public may see it."""
 
     position = serializers.SerializerMethodField()
-    address = serializers.SerializerMethodField()
+    # The public view is the model's: Location.public_address, .public_position.
+    address = serializers.CharField(source="public_address", read_only=True)
     hours = OpeningHoursSerializer(many=True, read_only=True)
 
     class Meta:
@@ -320,14 +321,8 @@ class LocationPublicSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(PositionSerializer(allow_null=True))
     def get_position(self, obj: m.Location) -> dict[str, float] | None:
-        if obj.public_point is None:
-            return None
-        # Six decimals (~0.1 m) is the precision of the stored public point;
-        # for protected locations that point is already the blurred one.
-        return {"lat": round(obj.public_point.y, 6), "lon": round(obj.public_point.x, 6)}
-
-    def get_address(self, obj: m.Location) -> str:
-        return obj.address if obj.visibility == m.Visibility.EXACT else ""
+        position = obj.public_position
+        return None if position is None else {"lat": position.lat, "lon": position.lon}
 
 
 class ServicePublicSerializer(serializers.ModelSerializer):
@@ -401,13 +396,12 @@ class OrganisationDetailSerializer(OrganisationBriefSerializer):
     ogrn = serializers.SerializerMethodField()
     inn = serializers.SerializerMethodField()
 
-    # A 15-digit ОГРНИП and a 12-digit ИНН identify a person (an individual
-    # entrepreneur): personal data, never public. An organisation's are public record.
+    # A person's ОГРНИП/ИНН is never public: the model's public view decides.
     def get_ogrn(self, obj: m.Organisation) -> str | None:
-        return obj.ogrn if obj.ogrn and len(obj.ogrn) == 13 else None
+        return obj.public_ogrn
 
     def get_inn(self, obj: m.Organisation) -> str | None:
-        return obj.inn if obj.inn and len(obj.inn) == 10 else None
+        return obj.public_inn
 
     class Meta(OrganisationBriefSerializer.Meta):
         fields = [

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from api.serializers import FilterQuerySerializer, LocationPublicSerializer
+from api.serializers import FilterQuerySerializer
 from frontend import labels, maps
 from frontend import selectors as fs
 from frontend.templatetags.frontend_tags import current_language, localized
@@ -152,12 +152,12 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     boxes = []
     locations = []
     for loc in org.locations.all():
-        # Public fields only: the blurred position, the address only when exact.
-        public = LocationPublicSerializer(loc).data
-        if public["position"] is not None:
-            pos = public["position"]
-            boxes.append(maps.add_location(m_, lat=pos["lat"], lon=pos["lon"], visibility=loc.visibility))
-        locations.append({"public": public, "open_now": selectors.is_open(loc)})
+        # Public fields only (the template too reads public_address, never
+        # address): the blurred position, the address only when exact.
+        pos = loc.public_position
+        if pos is not None:
+            boxes.append(maps.add_location(m_, lat=pos.lat, lon=pos.lon, visibility=loc.visibility))
+        locations.append({"location": loc, "open_now": selectors.is_open(loc)})
     maps.fit(m_, maps.union_bounds(boxes))
     services = list(org.services.all())
     return render(

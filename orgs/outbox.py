@@ -34,7 +34,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connections, transaction
 from django.utils import timezone
 
-from orgs.outbox_models import OutgoingEmail, OutgoingEmailStatus
+from orgs.models import OutgoingEmail, OutgoingEmailStatus
 
 logger = logging.getLogger(__name__)
 

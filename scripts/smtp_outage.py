@@ -197,7 +197,7 @@ def queue_state() -> dict[str, Any]:
     from django.db import connections
     from django.db.models import Count, Max
 
-    from orgs.outbox_models import OutgoingEmail
+    from orgs.models import OutgoingEmail
 
     connections.close_all()  # the connection from before the database restarted is gone
     by_status = dict(OutgoingEmail.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))

@@ -27,7 +27,7 @@ from rest_framework.test import APIClient
 import locator.settings as production
 from orgs import models as m
 from orgs import outbox
-from orgs.outbox_models import OutgoingEmail, OutgoingEmailStatus
+from orgs.models import OutgoingEmail, OutgoingEmailStatus
 from tests.test_partner_flows import REGISTRATION, _as, partner, taxonomy  # noqa: F401 - fixtures
 from tests.test_press_flow import ANNA_EMAIL, answer, mails_to, submit_and_confirm, world  # noqa: F401
 

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
-from orgs.outbox_models import OutgoingEmail, OutgoingEmailStatus
+from orgs.models import OutgoingEmail, OutgoingEmailStatus
 
 
 @admin.register(OutgoingEmail)

@@ -1,10 +1,13 @@
 """The directory as HSDS 3 objects: what the HSDS API serves and the export writes.
 
-Only public facts: a location's coordinates are its ``public_point`` (blurred
-for approximate and city visibility) and its street address is given only
-when the visibility is exact; experts, registrants, internal notes and
-sources never appear; a 12-digit ИНН and a 15-digit ОГРНИП (a person's) and
-personal identifiers of other countries are left out.
+Only public facts: a location's coordinates are its ``public_position``
+(blurred for approximate and city visibility) and its street address its
+``public_address`` (given only when the visibility is exact); experts,
+registrants, internal notes and sources never appear; a 12-digit ИНН and a
+15-digit ОГРНИП (a person's) and personal identifiers of other countries are
+left out (``Organisation.public_inn``, ``public_ogrn``, ``public_identifiers``).
+The rules are the models' (orgs/models/directory.py), shared with the API and
+the pages.
 
 Callers pass objects fetched by ``orgs.hsds.selectors`` (everything nested is
 prefetched) and a ``Vocabulary`` (the small taxonomy tables, read once), so
@@ -23,31 +26,6 @@ from django.utils import translation
 from orgs import models as m
 from orgs.hsds import vocab
 from orgs.hsds.vocab import derived_id
-
-COORDINATE_DECIMALS = 6  # ~0.1 m: the precision of the stored public point
-
-# Identifier schemes that name a person rather than an organisation.
-PERSONAL_SCHEMES = {"RU-OGRNIP", "RU-SNILS", "KZ-IIN", "UA-RNOKPP", "UA-IPN", "BY-PERSONAL"}
-
-
-def is_personal_identifier(scheme: str, identifier: str) -> bool:
-    """A 12-digit ИНН or a 15-digit ОГРНИП identifies an individual entrepreneur:
-    personal data, never public (as in the public API)."""
-    s = scheme.strip().upper()
-    digits = identifier.strip()
-    if s in PERSONAL_SCHEMES:
-        return True
-    if ("INN" in s or "ИНН" in s) and len(digits) == 12:
-        return True
-    return ("OGRN" in s or "ОГРН" in s) and len(digits) == 15
-
-
-def public_inn(org: m.Organisation) -> str | None:
-    return org.inn if org.inn and len(org.inn) == 10 else None
-
-
-def public_ogrn(org: m.Organisation) -> str | None:
-    return org.ogrn if org.ogrn and len(org.ogrn) == 13 else None
 
 
 def timestamp(value: dt.datetime) -> str:
@@ -152,14 +130,14 @@ def organization(org: m.Organisation, voc: Vocabulary, *, full: bool) -> dict[st
     obj: dict[str, Any] = {"id": oid, "name": org.name, "description": org.description}
     _put(obj, "email", org.email)
     _put(obj, "website", org.website)
-    _put(obj, "tax_id", public_inn(org))
+    _put(obj, "tax_id", org.public_inn)
     with translation.override("en"):
         obj["legal_status"] = str(m.LegalForm(org.legal_form).label)
     if not full:
         return obj
     obj["locations"] = [location(loc, full=True) for loc in _sorted(org.locations.all())]
     identifiers = []
-    ogrn = public_ogrn(org)
+    ogrn = org.public_ogrn
     if ogrn:
         identifiers.append(
             {
@@ -170,9 +148,7 @@ def organization(org: m.Organisation, voc: Vocabulary, *, full: bool) -> dict[st
                 "identifier": ogrn,
             }
         )
-    for ident in org.identifiers.all():
-        if is_personal_identifier(ident.scheme, ident.identifier):
-            continue
+    for ident in org.public_identifiers:
         identifiers.append(
             {
                 "id": derived_id("identifier", oid, ident.scheme, ident.identifier),
@@ -214,15 +190,15 @@ def location(loc: m.Location, *, full: bool) -> dict[str, Any]:
         "organization_id": str(loc.organisation.uuid),
     }
     _put(obj, "name", loc.name)
-    if loc.public_point is not None:
+    position = loc.public_position
+    if position is not None:
         # The public position only: for protected locations, the blurred point.
-        obj["latitude"] = round(loc.public_point.y, COORDINATE_DECIMALS)
-        obj["longitude"] = round(loc.public_point.x, COORDINATE_DECIMALS)
+        obj["latitude"] = position.lat
+        obj["longitude"] = position.lon
     if not full:
         return obj
-    exact = loc.visibility == m.Visibility.EXACT
     obj["languages"] = [_language("location_id", lid, code) for code in loc.languages]
-    address = loc.address if exact else ""
+    address = loc.public_address
     if address or loc.city or loc.region:
         obj["addresses"] = [
             {

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from orgs import models as m
 from orgs import outbox
-from orgs.outbox_models import OutgoingEmail, OutgoingEmailStatus
+from orgs.models import OutgoingEmail, OutgoingEmailStatus
 from tests import factories as f
 from tests import people
 from tests.browser.conftest import pskov_place
