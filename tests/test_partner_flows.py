@@ -379,3 +379,20 @@ def test_decision_emails_say_the_decision_even_without_a_reason(mailoutbox) -> N
     services.claim_decide(user=moderator, claim=claim, approve=True)
     assert mailoutbox[-1].to == ["owner2@example.org"]
     assert "Дом надежды" in mailoutbox[-1].body and str(m.Decision.APPROVED.label) in mailoutbox[-1].body
+
+
+@pytest.mark.usefixtures("taxonomy")
+def test_a_registration_nobody_could_find_is_refused_on_locations(partner) -> None:
+    """No place and no online or phone service: the listing could never be
+    published, so the service refuses it (the pages show the same message)."""
+    unfindable = {
+        **REGISTRATION,
+        "locations": [],
+        "services": [{**REGISTRATION["services"][0], "formats": ["in_person"], "locations": []}],
+    }
+    response = _as(partner).post(f"{V1}/partner/organisations", unfindable, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"locations": [str(services.REGISTRATION_NO_PRESENCE)]}
+    assert not m.Organisation.objects.exists() and not m.Service.objects.exists()
+    phone_only = {**unfindable, "services": [{**unfindable["services"][0], "formats": ["phone"]}]}
+    assert _as(partner).post(f"{V1}/partner/organisations", phone_only, format="json").status_code == 201

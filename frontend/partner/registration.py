@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from frontend.partner.forms.locations import NewLocationFormSet
 from frontend.partner.forms.memberships import NetworksForm
 from frontend.partner.forms.organisation import IDENTIFIER_SCHEMES, IdentifierFormSet, OrganisationForm
-from frontend.partner.forms.services import NO_PRESENCE, BaseServiceFormSet, ServiceFormSet
+from frontend.partner.forms.services import BaseServiceFormSet, ServiceFormSet
 from frontend.partner.service_errors import attach_service_errors, messages_of
 from frontend.partner.shared import map_config, with_one_more
 from orgs import models as m
@@ -110,34 +110,33 @@ def register(request: HttpRequest) -> HttpResponse:
         forms_ = _registration_forms(request.POST)
         if forms_.all_valid():
             data, identifier_forms, location_forms, service_forms = _registration_data(forms_)
-            if not location_forms and not any(f.offers_presence() for f in service_forms):
-                forms_.page_errors.append(str(NO_PRESENCE))
+            # The services say whether a listing could be found (a place, or a
+            # service given online or by phone); their message goes at the top.
+            try:
+                org = services.organisation_register(
+                    user=user, data=data, confirm_not_duplicate=request.POST.get("confirm_not_duplicate") == "1"
+                )
+            except services.DuplicateSuspected as exc:
+                duplicates, overridable = exc.duplicates, exc.overridable
+                duplicate_message = messages_of(exc)[0]
+            except ValidationError as exc:
+                forms_.page_errors += attach_service_errors(
+                    exc,
+                    main=forms_.org,
+                    nested={
+                        "locations": location_forms,
+                        "services": service_forms,
+                        "identifiers": identifier_forms,
+                    },
+                    fallback=forms_.networks,
+                )
             else:
-                try:
-                    org = services.organisation_register(
-                        user=user, data=data, confirm_not_duplicate=request.POST.get("confirm_not_duplicate") == "1"
-                    )
-                except services.DuplicateSuspected as exc:
-                    duplicates, overridable = exc.duplicates, exc.overridable
-                    duplicate_message = messages_of(exc)[0]
-                except ValidationError as exc:
-                    forms_.page_errors += attach_service_errors(
-                        exc,
-                        main=forms_.org,
-                        nested={
-                            "locations": location_forms,
-                            "services": service_forms,
-                            "identifiers": identifier_forms,
-                        },
-                        fallback=forms_.networks,
-                    )
-                else:
-                    messages.success(
-                        request,
-                        _("“%(name)s” is registered. It will appear in the directory once a moderator approves it.")
-                        % {"name": org.name},
-                    )
-                    return redirect("frontend:partner:organisation", slug=org.slug)
+                messages.success(
+                    request,
+                    _("“%(name)s” is registered. It will appear in the directory once a moderator approves it.")
+                    % {"name": org.name},
+                )
+                return redirect("frontend:partner:organisation", slug=org.slug)
     failed = request.method == "POST" and not request.POST.get("add")
     return render(
         request,

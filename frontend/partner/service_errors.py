@@ -52,6 +52,8 @@ def attach_service_errors(
                 _attach(forms_[index], parts[2], msgs)
                 continue
             page += msgs
+        elif parts[0] in nested:  # about the list as a whole ("locations"): the top of the page
+            page += msgs
         elif FIELD_ALIASES.get(key, key) in main.fields:
             main.add_error(FIELD_ALIASES.get(key, key), msgs)
         elif fallback is not None and key != "__all__":

@@ -29,6 +29,7 @@ from orgs.services.common import (
     NO_PRESENCE,
     NOT_ALLOWED,
     NOT_COORDINATOR,
+    REGISTRATION_NO_PRESENCE,
     has_presence,
     waits_for_approval,
 )
@@ -170,6 +171,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in, not alph
     "NOT_ALLOWED",
     "NOT_COORDINATOR",
     "NO_PRESENCE",
+    "REGISTRATION_NO_PRESENCE",
     "has_presence",
     "waits_for_approval",
 ]

@@ -81,6 +81,11 @@ def waits_for_approval(user: User, org: m.Organisation) -> bool:
 NO_PRESENCE = gettext_lazy(
     "A published listing needs at least one place or an online or phone service: add one before publishing."
 )
+# Said at registration, before anything is published: what to add, and why.
+REGISTRATION_NO_PRESENCE = gettext_lazy(
+    "People must be able to find you: add a place, or a service given online or by phone. "
+    "A listing without either cannot be published."
+)
 LAST_PLACE = gettext_lazy(
     "This is the listing's only place and it has no online or phone service: people could no longer find it. "
     "Add another place or such a service first."

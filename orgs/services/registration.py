@@ -21,7 +21,15 @@ from orgs.duplicates import Duplicate
 from orgs.gazetteer import transliterate_ru
 from orgs.locks import xact_lock
 from orgs.search import index as search_index
-from orgs.services.common import DUPLICATE_IDENTIFIER, NOT_ALLOWED, _point, _require, _save
+from orgs.services.common import (
+    DUPLICATE_IDENTIFIER,
+    NOT_ALLOWED,
+    REGISTRATION_NO_PRESENCE,
+    _point,
+    _require,
+    _save,
+    has_presence,
+)
 from orgs.services.editing import OPEN_ORGANISATION_FIELDS, _identifiers_replace, _service_create
 from orgs.services.locations import _location_create
 from orgs.services.membership import membership_apply
@@ -123,4 +131,8 @@ def organisation_register(
             except m.Network.DoesNotExist as exc:
                 raise ValidationError({f"networks.{i}.network": [_("Unknown coalition.")]}) from exc
             membership_apply(user=user, organisation=org, network=network, role=application["role"])
+        # A listing nobody could find could never be published: refused now,
+        # with everything above rolled back, rather than at the moderator's desk.
+        if not has_presence(org):
+            raise ValidationError({"locations": [REGISTRATION_NO_PRESENCE]})
     return org

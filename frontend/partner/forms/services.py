@@ -16,11 +16,6 @@ from frontend.templatetags.frontend_tags import localized
 from orgs import models as m
 from orgs.gazetteer import place_resolve
 
-NO_PRESENCE = _(
-    "People must be able to find you: add a place, or a service given online or by phone. "
-    "A listing without either cannot be published."
-)
-
 
 def category_choices() -> list[tuple[str, Any]]:
     """The taxonomy grouped by its top level: [(group, [(slug, name), …]), …]."""
@@ -152,10 +147,6 @@ class ServiceForm(PartnerForm):
                     self.add_error(None, msgs)
                 elif target not in self.errors:  # a field's own error says it first
                     self.add_error(target, msgs)
-
-    def offers_presence(self) -> bool:
-        """Given online or by phone: findable without a place (the model says which formats are remote)."""
-        return m.Service(formats=list(self.cleaned_data.get("formats") or [])).is_remote
 
     def data_for_service(
         self, *, editing: bool = False, location_index: dict[str, int] | None = None
