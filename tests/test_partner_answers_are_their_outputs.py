@@ -70,7 +70,11 @@ CASES: list[tuple[str, type[serializers.Serializer], bool, Call, int]] = [
         "register",
         organisations.SlugStatusOutput,
         False,
-        lambda c: c.post(f"{V1}/partner/organisations", {"name": "Новый фонд", "legal_form": "ano"}, format="json"),
+        lambda c: c.post(
+            f"{V1}/partner/organisations",
+            {"name": "Новый фонд", "legal_form": "ano", "locations": [{"lat": 57.8, "lon": 28.3, "city": "Псков"}]},
+            format="json",
+        ),
         201,
     ),
     (
