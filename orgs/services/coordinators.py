@@ -32,7 +32,7 @@ NOT_SITE_MODERATOR = gettext_lazy("Only a site moderator may appoint or remove a
 NO_ACCOUNT = gettext_lazy("No account uses this address: ask the person to sign up first, then appoint them.")
 ALREADY_COORDINATOR = gettext_lazy("This person already coordinates this coalition.")
 SEVERAL_ACCOUNTS = gettext_lazy(
-    "Several accounts use this address: ask an administrator which one to appoint, and appoint it in the admin."
+    "Several accounts use this address: ask an administrator to merge them, then appoint the person."
 )
 EMAIL_REQUIRED = gettext_lazy("Enter the e-mail address of the person's account.")
 # Lazy: each is translated in the reader's language inside _mail.
