@@ -7,6 +7,7 @@ from django.urls import path
 
 from frontend.partner import (
     claims,
+    coordinators,
     dashboard,
     editors,
     locations,
@@ -39,6 +40,17 @@ urlpatterns = [
     path("partner/o/<slug:slug>/restore/", organisation.restore, name="restore"),
     path("partner/o/<slug:slug>/apply/", memberships.apply, name="apply"),
     path("partner/moderation/", moderation.moderation, name="moderation"),
+    path("partner/moderation/coordinators/", coordinators.coordinators, name="coordinators"),
+    path(
+        "partner/moderation/coordinators/<slug:slug>/appoint/",
+        coordinators.coordinator_appoint,
+        name="coordinator_appoint",
+    ),
+    path(
+        "partner/moderation/coordinators/<int:pk>/remove/",
+        coordinators.coordinator_remove,
+        name="coordinator_remove",
+    ),
     path(
         "partner/moderation/organisations/<slug:slug>/",
         moderation.moderate_organisation,

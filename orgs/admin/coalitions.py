@@ -1,5 +1,6 @@
-"""Coalitions (networks) with their admission rules, memberships and
-recommendations, and Active People Centres with their territory.
+"""Coalitions (networks) with their admission rules, coordinators (shown,
+appointed on the coordinators page), memberships and recommendations, and
+Active People Centres with their territory.
 """
 
 from __future__ import annotations
@@ -19,8 +20,33 @@ from orgs.models import (
     Membership,
     MembershipRole,
     Network,
+    NetworkCoordinator,
     Recommendation,
 )
+
+
+class NetworkCoordinatorInline(admin.TabularInline):
+    """Read-only on purpose: an appointment goes through
+    ``services.coordinator_appoint`` (a site moderator only, an existing
+    account, the person e-mailed). An editable inline is saved after the
+    coalition's own form, where a refusal could no longer be shown on its
+    field, and it would appoint without telling anyone; the page does it all."""
+
+    model = NetworkCoordinator
+    extra = 0
+    can_delete = False
+    fields = ["user", "created_at"]
+    readonly_fields = ["user", "created_at"]
+    verbose_name_plural = _("coordinators (appoint and remove them on the coordinators page)")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Network)
@@ -29,9 +55,11 @@ class NetworkAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "role_list", "min_recommendations", "candidate_term_days", "members"]
     search_fields = ["name", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["created_at", "updated_at", "coordinators_page"]
+    inlines = [NetworkCoordinatorInline]
     fieldsets = [
         (None, {"fields": ["name", "name_en", "slug", "description", "website", "countries"]}),
+        (_("Coordinators"), {"fields": ["coordinators_page"]}),
         (
             _("Admission rules"),
             {"fields": ["roles", "min_recommendations", "candidate_term_days", "auto_match_experts"]},
@@ -46,6 +74,15 @@ class NetworkAdmin(admin.ModelAdmin):
     def role_list(self, obj: Network) -> str:
         labels = dict(MembershipRole.choices)
         return ", ".join(str(labels.get(r, r)) for r in obj.roles)
+
+    @admin.display(description=_("coordinators"))
+    def coordinators_page(self, obj: Network) -> str:
+        url = reverse("frontend:partner:coordinators")
+        if obj.pk:
+            url += f"#network-{obj.slug}"
+        return format_html(
+            '<a href="{}">{}</a>', url, _("Appoint or remove coordinators on the coordinators page (they are e-mailed)")
+        )
 
     @admin.display(description=_("memberships"), ordering="member_total")
     def members(self, obj: Network) -> str:

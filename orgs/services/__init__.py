@@ -11,6 +11,7 @@ API are thin shells around these functions.
 - ``moderation``: decisions on listings, change requests and claims.
 - ``editors``: invitations to edit a listing, removing an editor.
 - ``membership``: applying to a coalition, recommendations, the coordinator's decision.
+- ``coordinators``: a site moderator appoints or removes a coalition's coordinators.
 - ``freshness``: "still accurate" confirmations, reminders, stale marks.
 - ``history``: restoring a recorded version.
 - ``common``: what they share (the permission check, decision e-mails, the
@@ -32,6 +33,15 @@ from orgs.services.common import (
     REGISTRATION_NO_PRESENCE,
     has_presence,
     waits_for_approval,
+)
+from orgs.services.coordinators import (
+    ALREADY_COORDINATOR,
+    EMAIL_REQUIRED,
+    NO_ACCOUNT,
+    NOT_SITE_MODERATOR,
+    SEVERAL_ACCOUNTS,
+    coordinator_appoint,
+    coordinator_remove,
 )
 from orgs.services.editing import (
     GATED_ORGANISATION_FIELDS,
@@ -156,6 +166,14 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in, not alph
     "membership_apply",
     "membership_decide",
     "membership_recommend",
+    # coordinators
+    "ALREADY_COORDINATOR",
+    "EMAIL_REQUIRED",
+    "NOT_SITE_MODERATOR",
+    "NO_ACCOUNT",
+    "SEVERAL_ACCOUNTS",
+    "coordinator_appoint",
+    "coordinator_remove",
     # freshness
     "VERIFY_LINK_MAX_AGE",
     "VERIFY_SALT",

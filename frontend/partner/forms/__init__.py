@@ -11,4 +11,5 @@ own message would not (a check constraint's name means nothing to a partner).
 - ``services``: a service and where it is available
 - ``memberships``: applications to coalitions
 - ``editors``: inviting an editor
+- ``coordinators``: appointing a coalition's coordinator
 """
