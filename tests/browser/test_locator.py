@@ -170,3 +170,75 @@ def test_home_page_fits_desktop_and_phone_with_screenshots(
         assert page.locator(".quick-exit").first.is_visible(), label
         box = page.locator(".crisis-strip").bounding_box()
         assert box is not None and 0 <= box["y"] < height, label
+
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def test_on_a_phone_a_search_brings_the_results_and_the_top_shrinks_but_a_filter_keeps_its_focus(
+    make_site: Callable[..., Site], directory: Directory
+) -> None:
+    site = make_site(**PHONE)
+    page = site.page
+    page.goto(site.url + "/")
+    full = page.evaluate("document.querySelector('.top').offsetHeight")
+    assert full > 0.12 * 844  # unscrolled, the whole header: links, language, the lines' names
+    search_place(site, "Псков")
+
+    # The page moved to the results and the focus to their heading.
+    assert page.evaluate("document.activeElement.id") == "results-title"
+    assert page.evaluate("document.body.classList.contains('top-compact')")
+    top = page.evaluate("document.querySelector('.top').getBoundingClientRect().height")
+    assert top <= 0.12 * 844, top
+    heading = page.evaluate("document.getElementById('results-title').getBoundingClientRect().top")
+    assert top <= heading < 844 / 2, (top, heading)
+    # Still reachable, scrolled: the quick exit and the emergency number (the
+    # names of the lines are out of sight but still read out).
+    assert page.locator(".quick-exit").first.is_visible()
+    assert page.locator(".crisis-strip a[href='tel:112']").is_visible()
+    assert page.locator(".site-nav").is_hidden() or page.locator(".site-nav").bounding_box()["height"] <= 1
+
+    # A changed filter updates the list where she is: no jump, the focus stays on the filter.
+    page.evaluate("window.scrollTo(0, 0)")
+    wait_until(page, "!document.body.classList.contains('top-compact')")
+    page.focus("#f-category")
+    with page.expect_response(lambda r: "/api/v1/nearest" in r.url and "category=legal-aid" in r.url):
+        page.select_option("#f-category", "legal-aid")
+    wait_until(page, "document.querySelectorAll('#results-list > li').length === 2")
+    page.wait_for_timeout(200)
+    assert page.evaluate("document.activeElement.id") == "f-category"
+    assert page.evaluate("window.pageYOffset") < 50
+    # Back at the top, the whole header is there again.
+    assert page.locator(".site-nav a").first.bounding_box()["height"] > 1
+
+
+def test_a_suggestion_that_appears_under_a_tap_is_not_chosen(site: Site, directory: Directory) -> None:
+    """The tap was aimed at what was there before the list appeared: it chooses nothing.
+    A press on the list once it has been in view chooses, as always."""
+    page = site.page
+    page.goto(site.url + "/")
+    # The moment the options appear, a press lands on the first one (in the
+    # same task: no time at all between the list showing and the press).
+    page.evaluate(
+        """() => {
+      const list = document.getElementById('place-options');
+      new MutationObserver((changes, observer) => {
+        const option = list.querySelector('[role=option]');
+        if (!option || list.hidden) return;
+        observer.disconnect();
+        option.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, cancelable: true }));
+        window.__pressed = true;
+      }).observe(list, { childList: true, attributes: true });
+    }"""
+    )
+    page.fill("#place-input", "Пско")
+    wait_until(page, "window.__pressed === true")
+    page.wait_for_timeout(200)
+    assert page.input_value("#place-input") == "Пско"
+    assert not [u for u in site.traffic.local if "/api/v1/nearest" in u]
+    assert page.locator("#place-options").is_visible()
+
+    page.wait_for_timeout(400)
+    page.locator("#place-options [role=option]").first.click()
+    page.wait_for_selector("#results-list > li")
+    assert page.input_value("#place-input") == "Псков"

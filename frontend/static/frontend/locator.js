@@ -22,6 +22,7 @@
   var listbox = document.getElementById("place-options");
   var locateButton = document.getElementById("locate-me");
   var resultsStatus = document.getElementById("results-status");
+  var resultsTitle = document.getElementById("results-title");
   var resultsList = document.getElementById("results-list");
   var alternativesBox = document.getElementById("results-alternatives");
   var remoteStatus = document.getElementById("remote-status");
@@ -73,6 +74,32 @@
   var originLayer = viewport.originLayer;
   var resultsLayer = viewport.resultsLayer;
 
+
+  // --- the sticky top on a phone -------------------------------------------------------
+
+  /* Scrolled down on a phone, the top (header and crisis lines) shrinks to a
+   * line of brand and quick exit and a line of numbers (site.css,
+   * .top-compact): full, it takes a third of the screen. It shrinks once the
+   * page has scrolled past its full height and grows back only near the top,
+   * so the change in height it causes cannot flip it back and forth. */
+  var topBar = document.querySelector(".top");
+  function setCompactTop(on) {
+    if (document.body.classList.contains("top-compact") !== on) document.body.classList.toggle("top-compact", on);
+  }
+  function onScroll() {
+    if (!topBar || wide.matches) {
+      setCompactTop(false);
+      return;
+    }
+    var y = window.pageYOffset;
+    if (document.body.classList.contains("top-compact")) {
+      if (y < 8) setCompactTop(false);
+    } else if (y > topBar.offsetHeight) {
+      setCompactTop(true);
+    }
+  }
+  window.addEventListener("scroll", onScroll, { passive: true });
+  onScroll();
 
   // Only the browse map (a coalition's page) and no search panel: done.
   if (!form) return;
@@ -138,6 +165,7 @@
         renderResults(answers[0], origin, options);
         renderRemote(answers[1]);
         renderCentres(answers[0].centres || []);
+        if (options.reveal) revealResults();
       },
       function (err) {
         if (isAbort(err) || seq !== search.seq) return;
@@ -148,8 +176,28 @@
         } else {
           setStatus(M.loadError);
         }
+        // The message is what she needs to read next: bring it to her too.
+        if (options.reveal) revealResults();
       }
     );
+  }
+
+  /* After a search she asked for, the answer comes first: on a phone the list
+   * is below the search and the map, so the page moves to it (below the
+   * sticky top, compacted first so its height is known); and the focus goes
+   * to the list's heading, so a screen reader reads on from the answer.
+   * Not after a changed filter: the focus stays on the filter being set. */
+  function revealResults() {
+    if (!resultsTitle) return;
+    if (wide.matches) {
+      resultsTitle.scrollIntoView({ block: "start" });
+    } else {
+      setCompactTop(true);
+      var covered = topBar ? topBar.getBoundingClientRect().height : 0;
+      var y = resultsTitle.getBoundingClientRect().top + window.pageYOffset - covered - 8;
+      window.scrollTo(0, Math.max(0, y));
+    }
+    resultsTitle.focus({ preventScroll: true });
   }
 
   function renderResults(data, origin, options) {
@@ -165,7 +213,7 @@
         var button = el("button", { type: "button", class: "link", text: placeName(place) + " (" + place.country_code + ")" });
         button.addEventListener("click", function () {
           input.value = placeName(place);
-          runSearch({ lat: place.lat, lon: place.lon, label: placeName(place) });
+          runSearch({ lat: place.lat, lon: place.lon, label: placeName(place) }, { reveal: true });
         });
         alternativesBox.appendChild(button);
       });
@@ -397,7 +445,9 @@
 
   // --- the place box: suggestions from the gazetteer ------------------------------------
 
-  var suggest = { timer: null, abort: null, places: [], active: -1, chosen: null };
+  var suggest = { timer: null, abort: null, places: [], active: -1, chosen: null, shownAt: 0 };
+  // A tap this soon after the list appeared was aimed at what was there before it.
+  var AIM_MS = 350;
 
   function closeOptions() {
     listbox.hidden = true;
@@ -426,7 +476,7 @@
     input.value = name;
     suggest.chosen = { lat: place.lat, lon: place.lon, label: name, text: name };
     closeOptions();
-    runSearch(suggest.chosen);
+    runSearch(suggest.chosen, { reveal: true });
   }
 
   function showOptions(places) {
@@ -444,13 +494,15 @@
         el("span", { class: "option-name", text: placeName(place) }),
         detail ? el("span", { class: "option-detail", text: " " + detail }) : null,
       ]);
-      // mousedown, not click: the input keeps the focus.
+      // mousedown, not click: the input keeps the focus. A list that has just
+      // appeared under a finger already on its way somewhere else is ignored.
       option.addEventListener("mousedown", function (event) {
         event.preventDefault();
-        choose(i);
+        if (Date.now() - suggest.shownAt >= AIM_MS) choose(i);
       });
       listbox.appendChild(option);
     });
+    if (listbox.hidden) suggest.shownAt = Date.now();
     listbox.hidden = false;
     input.setAttribute("aria-expanded", "true");
   }
@@ -505,6 +557,12 @@
     window.setTimeout(closeOptions, 150);
   });
 
+  /* Enter, the button and a tap all come here, and all search what is typed:
+   * a suggestion only when the keyboard highlighted it (Enter on it is
+   * handled above, as choosing it) or it was chosen and the text is still its
+   * name. The server resolves a typed name as the suggestions do (a text that
+   * is exactly a suggestion's name finds that town) and says which other
+   * places share the name. */
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     closeOptions();
@@ -514,8 +572,8 @@
       input.focus();
       return;
     }
-    if (suggest.chosen && suggest.chosen.text === q) runSearch(suggest.chosen);
-    else runSearch({ place: q });
+    if (suggest.chosen && suggest.chosen.text === q) runSearch(suggest.chosen, { reveal: true });
+    else runSearch({ place: q }, { reveal: true });
   });
 
   // A changed filter changes the map at once, and the list if there is one.
@@ -536,7 +594,7 @@
         function (position) {
           input.value = "";
           suggest.chosen = null;
-          runSearch({ lat: position.coords.latitude, lon: position.coords.longitude, label: M.myLocation });
+          runSearch({ lat: position.coords.latitude, lon: position.coords.longitude, label: M.myLocation }, { reveal: true });
         },
         function () {
           setStatus(M.geoFailed);
