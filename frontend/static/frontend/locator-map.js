@@ -71,7 +71,9 @@
 
     function setMapStatus(text) {
       mapStatusText = text;
-      if (mapStatus) mapStatus.textContent = tilesFailed ? (text ? text + ". " : "") + M.tilesFailed : text;
+      // No second full stop after a text that already ends in one ("…").
+      var joined = text ? text + (/[.…!?]$/.test(text) ? " " : ". ") : "";
+      if (mapStatus) mapStatus.textContent = tilesFailed ? joined + M.tilesFailed : text;
     }
 
     if (map) {
