@@ -237,9 +237,16 @@ def test_the_page_is_not_found_for_anyone_but_site_moderators(stop_sed, person, 
         ).status_code
         == 404
     )
+    # A GET of the appoint URL tells a stranger nothing either (no 405 before the 404).
+    assert client.get(reverse("frontend:partner:coordinator_appoint", args=["stop-sed"])).status_code == 404
     remove = reverse("frontend:partner:coordinator_remove", args=[target.pk])
     assert client.get(remove).status_code == 404 and client.post(remove).status_code == 404
     assert m.NetworkCoordinator.objects.filter(network=stop_sed).count() == (2 if who == "coordinator" else 1)
+
+
+def test_the_appoint_url_takes_only_a_post_from_a_moderator(moderator, stop_sed) -> None:
+    response = people.pages_as(moderator).get(reverse("frontend:partner:coordinator_appoint", args=["stop-sed"]))
+    assert response.status_code == 405
 
 
 def test_a_visitor_is_sent_to_sign_in(stop_sed) -> None:

@@ -11,10 +11,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from frontend.partner.forms.coordinators import AppointForm
 from frontend.partner.service_errors import attach_service_errors
@@ -63,9 +63,12 @@ def coordinators(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def coordinator_appoint(request: HttpRequest, slug: str) -> HttpResponse:
+    # Who asks comes before how: to anyone but a site moderator this URL is a
+    # 404 whatever the method, as the page is.
     user = _require_site_moderator(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     network = get_object_or_404(m.Network, slug=slug)
     form = _form(network, request.POST)
     if not form.is_valid():

@@ -115,5 +115,8 @@ def coordinator_remove(*, by: User, coordinator: m.NetworkCoordinator, base_url:
         return  # removed meanwhile by another moderator: the outcome they asked for holds
     network, user = found.network, found.user
     found.delete()
-    log.info("coordinator removed", extra={"network": network.slug, "coordinator": user.pk, "by": by.pk})
+    log.info(
+        "coordinator removed",
+        extra={"network": network.slug, "coordinator": user.pk, "by": by.pk if by is not None else "system"},
+    )
     _mail(user=user, subject=REMOVED_SUBJECT, template="coordinator_removed.txt", network=network, base_url=base_url)

@@ -196,6 +196,9 @@
       var covered = topBar ? topBar.getBoundingClientRect().height : 0;
       var y = resultsTitle.getBoundingClientRect().top + window.pageYOffset - covered - 8;
       window.scrollTo(0, Math.max(0, y));
+      // Already in place, the page does not move and no scroll event comes:
+      // let the top follow the real position.
+      onScroll();
     }
     resultsTitle.focus({ preventScroll: true });
   }
@@ -502,7 +505,9 @@
       });
       listbox.appendChild(option);
     });
-    if (listbox.hidden) suggest.shownAt = Date.now();
+    // Every new set of options restarts the guard: a tap aimed at the old
+    // list must not choose what the new one put under the finger.
+    suggest.shownAt = Date.now();
     listbox.hidden = false;
     input.setAttribute("aria-expanded", "true");
   }
@@ -565,6 +570,9 @@
    * places share the name. */
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    // A suggestion fetch still on its way must not reopen the list over the answer.
+    window.clearTimeout(suggest.timer);
+    if (suggest.abort) suggest.abort.abort();
     closeOptions();
     var q = input.value.trim();
     if (!q) {
