@@ -115,6 +115,12 @@ def test_a_moderator_appoints_the_stop_sed_coordinator_who_opens_the_queue(
     coordinator.page.wait_for_url(f"{url}/partner/moderation/")
     assert coordinator.page.locator("#org-svetly-dom").count() == 1
     assert "АНО «Светлый дом»" in coordinator.page.content()
-    # She is not a site moderator: the coordinators page is not hers.
+    # Every fact of the listing is readable: on a phone a long label once left
+    # its value a column a letter or two wide ("02.1 / 2.20 / 26").
+    value_widths = coordinator.page.eval_on_selector_all(
+        "#org-svetly-dom .facts dd", "nodes => nodes.map(n => n.getBoundingClientRect().width)"
+    )
+    assert value_widths and min(value_widths) >= 0.5 * VIEWPORTS[name]["width"] * (0.5 if name == "desktop" else 1)
     _shot(coordinator.page, name, "4-coordinator-queue")
+    # She is not a site moderator: the coordinators page is not hers.
     assert coordinator.page.goto(f"{url}/partner/moderation/coordinators/").status == 404
