@@ -7,6 +7,16 @@ the admin, and any page answered to a signed-in user. A shared computer's
 browser cache (or a proxy) must not keep a shelter's street address or an
 expert's contacts after the person has left.
 
+``Cache-Control: public, max-age=PUBLIC_CACHE_SECONDS`` on the answers that
+are the same for every anonymous visitor (PUBLIC_ROUTES: the map viewport,
+the taxonomies, organisation and coalition pages, HSDS pages), so a browser
+and the nginx micro-cache in front (deploy/nginx.conf) can answer repeats;
+Django's ConditionalGetMiddleware gives them an ETag and answers 304 to a
+conditional request. Only the content decides the ETag, so it says nothing
+the answer does not. A searcher's own questions (SEARCH_ROUTES: the nearest
+search and town autocomplete, whose URLs carry an origin or typed text) are
+``no-store``: no cache on the way, nor the browser's, keeps them.
+
 ``Permissions-Policy`` turns off the browser features the site never uses.
 Geolocation stays on for the site itself: the locator's "near me" button
 (frontend/static/frontend/locator.js) asks for the position, in the browser.
@@ -18,7 +28,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 
 PRIVATE_PREFIXES = (
     "/partner/",
@@ -30,6 +40,26 @@ PRIVATE_PREFIXES = (
     "/api/v1/moderation/",
     "/api/v1/press/",
 )
+
+# View names (namespace:name) whose anonymous GET answers are the same for everyone.
+PUBLIC_ROUTES = frozenset(
+    {
+        "v1:locations",
+        "v1:organisation",
+        "v1:categories",
+        "v1:target-groups",
+        "v1:networks",
+        "organisation",
+        "network_list",
+        "network",
+        "centre_list",
+        "centre",
+    }
+)
+# Every HSDS read (api/hsds/urls.py, app_name "hsds") is public data.
+PUBLIC_NAMESPACES = frozenset({"hsds"})
+# Answers that repeat what a visitor asked (an origin, a typed name).
+SEARCH_ROUTES = frozenset({"v1:nearest", "v1:places"})
 
 PERMISSIONS_POLICY = ", ".join(
     [
@@ -58,6 +88,22 @@ def is_private(request: HttpRequest, response: HttpResponseBase) -> bool:
     return settings.SESSION_COOKIE_NAME in request.COOKIES
 
 
+def _route(request: HttpRequest) -> tuple[str, str]:
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return "", ""
+    return match.view_name, match.namespace
+
+
+def is_public(request: HttpRequest, response: HttpResponseBase) -> bool:
+    """A shared cache may keep this answer: an anonymous GET of a public route
+    that succeeded and sets no cookie (a cookie is somebody's own)."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200 or response.cookies:
+        return False
+    view_name, namespace = _route(request)
+    return view_name in PUBLIC_ROUTES or namespace in PUBLIC_NAMESPACES
+
+
 def SecurityHeadersMiddleware(
     get_response: Callable[[HttpRequest], HttpResponseBase],
 ) -> Callable[[HttpRequest], HttpResponseBase]:
@@ -66,6 +112,12 @@ def SecurityHeadersMiddleware(
         if is_private(request, response):
             add_never_cache_headers(response)
             response["Cache-Control"] = "no-store, private, max-age=0"
+        elif is_public(request, response):
+            patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+            # The language comes from Accept-Language or the language cookie.
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+        elif _route(request)[0] in SEARCH_ROUTES:
+            response["Cache-Control"] = "no-store, max-age=0"
         response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
 

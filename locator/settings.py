@@ -78,6 +78,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # ETag on every GET answer a cache may keep, 304 to a matching If-None-Match.
+    # Above the headers middleware, so it sees no-store and leaves private pages alone.
+    "django.middleware.http.ConditionalGetMiddleware",
     # Cache-Control: no-store on non-public answers; Permissions-Policy on all (locator/headers.py).
     "locator.headers.SecurityHeadersMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -329,6 +332,11 @@ CACHES = {
     ),
     "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "local"},
 }
+
+# How long a browser or the nginx micro-cache may answer a public read (the
+# viewport, taxonomies, organisation pages, HSDS) from its copy: an edit shows
+# everywhere within this many seconds (locator/headers.py, deploy/nginx.conf).
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 10)
 
 # Radius (metres) of the fixed offset applied to locations whose visibility is
 # "approximate"; the public point lies between half of it and all of it away

@@ -14,6 +14,8 @@ from django.core.management import call_command
 from pytest_django import DjangoDbBlocker
 from rest_framework.test import APIClient
 
+from tests.nginx import proxy  # noqa: F401 - fixture: deploy/nginx.conf in front of the live server
+
 
 @pytest.fixture
 def api() -> APIClient:

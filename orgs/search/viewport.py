@@ -14,6 +14,7 @@ The answer is documented in the OpenAPI schema by api/viewport.py
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.db import connections, router
@@ -29,6 +30,32 @@ MAX_POINTS = 400
 CELLS_PER_DEGREE_AT_ZOOM0 = 1 / 90
 
 BBox = tuple[float, float, float, float]
+
+
+def snapped(bbox: BBox, zoom: int) -> BBox:
+    """The box widened outward to a grid of two cluster cells (180 / 2**zoom
+    degrees). Visitors looking at neighbouring views then ask for the same
+    boxes, which the browser and the nginx micro-cache can answer from one
+    copy; locator-map.js snaps its requests the same way (the grid values are
+    exact binary fractions, so both sides compute the same numbers)."""
+    grid = 180 / 2**zoom
+
+    def down(value: float) -> float:
+        # The division can underflow for values next to zero; never move inward.
+        edge = math.floor(value / grid) * grid
+        return edge if edge <= value else edge - grid
+
+    def up(value: float) -> float:
+        edge = math.ceil(value / grid) * grid
+        return edge if edge >= value else edge + grid
+
+    minlon, minlat, maxlon, maxlat = bbox
+    south, north = max(-90.0, down(minlat)), min(90.0, up(maxlat))
+    west, east = max(-180.0, down(minlon)), min(180.0, up(maxlon))
+    if minlon > maxlon and west <= east:
+        # A box across the antimeridian that widening closed: the whole world.
+        west, east = -180.0, 180.0
+    return (west, south, east, north)
 
 
 def _boxes(bbox: BBox) -> list[BBox]:
@@ -62,6 +89,7 @@ def _facet_for(filters: SearchFilters) -> int | None:
 
 
 def viewport_features(*, bbox: BBox, zoom: int, filters: SearchFilters) -> dict[str, Any]:
+    bbox = snapped(bbox, zoom)
     facet = _facet_for(filters)
     if zoom <= MAX_CLUSTER_ZOOM and facet is not None:
         clusters = _precomputed_clusters(bbox=bbox, zoom=zoom, facet=facet)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from orgs.search.viewport import snapped
 from tests.browser.conftest import ARTIFACTS, PSKOV, Directory, Site
 from tests.conftest import wait_until
 
@@ -132,6 +133,10 @@ def test_map_loads_points_for_the_viewport_and_use_my_location_searches_from_the
 
     url = move(59.95, 30.33, 11)  # Saint Petersburg: its two organisations only
     assert "in_bbox=" in url and "zoom=11" in url
+    # The box is snapped to the server's grid (orgs.search.viewport.snapped), so
+    # that neighbouring visitors' URLs coincide for the caches.
+    box = tuple(float(v) for v in parse_qs(urlsplit(url).query)["in_bbox"][0].split(","))
+    assert len(box) == 4 and snapped(box, 11) == box
     wait_until(page, "document.querySelector('[data-locator]').dataset.points === '2'")
     move(54.78, 32.05, 11)  # Smolensk: one
     wait_until(page, "document.querySelector('[data-locator]').dataset.points === '1'")

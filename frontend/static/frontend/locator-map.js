@@ -32,28 +32,37 @@
 
     /* The visible area as API boxes (minlon,minlat,maxlon,maxlat): longitudes
      * wrapped into ±180 (a box may cross the antimeridian), and a view wider
-     * than the API allows split into strips. */
-    function viewportBoxes(bounds) {
-      var south = Math.max(-90, bounds.getSouth());
-      var north = Math.min(90, bounds.getNorth());
-      var west = bounds.getWest();
-      var east = bounds.getEast();
+     * than the API allows split into strips. Every edge is snapped outward to
+     * a grid of 180 / 2^zoom degrees, as orgs/search/viewport.py snaps them,
+     * so that visitors looking at neighbouring views send the same URLs and a
+     * cache answers them all from one copy. The grid values are exact binary
+     * fractions: no rounding, the server reads back the same numbers. */
+    function viewportBoxes(bounds, zoom) {
+      var grid = 180 / Math.pow(2, zoom);
+      var south = Math.max(-90, Math.floor(bounds.getSouth() / grid) * grid);
+      var north = Math.min(90, Math.ceil(bounds.getNorth() / grid) * grid);
+      var west = Math.floor(bounds.getWest() / grid) * grid;
+      var east = Math.ceil(bounds.getEast() / grid) * grid;
       if (east - west >= 360) {
         west = -180;
         east = 180;
       }
       var height = Math.max(north - south, 1e-6);
+      var columns = Math.max(1, Math.round((east - west) / grid));
       var count = Math.min(MAX_BOXES, Math.max(1, Math.ceil(((east - west) * height) / MAX_BOX_AREA)));
-      var step = (east - west) / count;
+      // Whole grid columns per strip, so that strip edges stay on the grid too.
+      var perStrip = Math.ceil(columns / count);
+      while (count < MAX_BOXES && perStrip * grid * height > MAX_BOX_AREA) {
+        count += 1;
+        perStrip = Math.ceil(columns / count);
+      }
       var boxes = [];
-      for (var i = 0; i < count; i += 1) {
-        var a = wrapLon(west + i * step);
-        var b = wrapLon(west + (i + 1) * step);
+      for (var start = 0; start < columns; start += perStrip) {
+        var a = wrapLon(west + start * grid);
+        var b = wrapLon(west + Math.min(columns, start + perStrip) * grid);
         if (b === -180) b = 180;
         if (a === b) continue;
-        boxes.push([a, south, b, north].map(function (v) {
-          return Math.round(v * 1e5) / 1e5;
-        }));
+        boxes.push([a, south, b, north]);
       }
       return boxes;
     }
@@ -101,7 +110,7 @@
       var zoom = Math.max(0, Math.min(22, Math.round(map.getZoom())));
       var filters = filterParams();
       setMapStatus(M.mapLoading);
-      var requests = viewportBoxes(map.getBounds()).map(function (box) {
+      var requests = viewportBoxes(map.getBounds(), zoom).map(function (box) {
         var params = new URLSearchParams(filters);
         params.set("in_bbox", box.join(","));
         params.set("zoom", String(zoom));
