@@ -14,6 +14,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from rest_framework.test import APIClient
 
+from api.hsds import views as hsds_views
 from orgs import models as m
 from orgs.hsds import spec, vocab
 from orgs.seed import seed_load
@@ -182,6 +183,19 @@ def test_ndjson_streams_every_item_without_a_wrapper(api: APIClient, generated: 
     assert len(items) == m.Service.objects.filter(organisation__status="published").count()
     for item in items:
         assert_valid("service", item)
+
+
+@pytest.mark.parametrize("path", ["/api/hsds/services", "/api/hsds/organizations", "/api/hsds/service_at_locations"])
+def test_ndjson_in_small_chunks_gives_each_item_once_in_order(
+    api: APIClient, generated: dict[str, Any], monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    # Chunks of 2 follow each other by uuid (an index range, not an OFFSET):
+    # every item exactly once, in the order of the paged list.
+    monkeypatch.setattr(hsds_views, "STREAM_CHUNK", 2)
+    lines = b"".join(api.get(path, {"format": "ndjson"}).streaming_content).decode().splitlines()
+    streamed = [json.loads(line)["id"] for line in lines]
+    paged = [item["id"] for item in api.get(path, {"per_page": 100}).json()["contents"]]
+    assert len(streamed) >= 2 and streamed == paged
 
 
 def test_pages_split_and_report_their_place(api: APIClient, generated: dict[str, Any]) -> None:

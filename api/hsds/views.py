@@ -126,15 +126,22 @@ def _paged(
 
 def _ndjson(qs: QuerySet[Any] | _ListOfDicts, to_hsds: Callable[[Any], dict[str, Any]]) -> Iterator[bytes]:
     """Everything, one JSON object a line, read in chunks so memory and the
-    number of queries per chunk stay bounded."""
-    offset = 0
+    number of queries per chunk stay bounded. The lists are ordered by uuid,
+    so a chunk starts after the last uuid of the one before (an index range)
+    rather than at an OFFSET, which re-reads every row before it: at a
+    million services the export would slow to a crawl towards its end."""
+    by_uuid = isinstance(qs, QuerySet) and tuple(qs.query.order_by) == ("uuid",)
+    offset, last = 0, None
     while True:
-        chunk = list(qs[offset : offset + STREAM_CHUNK])
+        if by_uuid and isinstance(qs, QuerySet):
+            chunk = list((qs if last is None else qs.filter(uuid__gt=last))[:STREAM_CHUNK])
+        else:  # the vocabularies (a list) and a list ordered by distance from a point
+            chunk = list(qs[offset : offset + STREAM_CHUNK])
         for obj in chunk:
             yield json.dumps(to_hsds(obj), ensure_ascii=False).encode() + b"\n"
         if len(chunk) < STREAM_CHUNK:
             return
-        offset += STREAM_CHUNK
+        offset, last = offset + STREAM_CHUNK, getattr(chunk[-1], "uuid", None)
 
 
 def _one(qs: QuerySet[Any], raw_id: str, what: str) -> Model:
