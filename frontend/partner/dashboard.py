@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from orgs import models as m
-from orgs import permissions
+from orgs import permissions, quality
 from orgs.moderation import moderation_queue
 from orgs.permissions import signed_in_user
 
@@ -45,6 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "claims": my_claims,
             "moderates": moderates,
             "queue_size": queue_size,
+            "quality_networks": list(quality.coordinated_networks(user)) if moderates else [],
             "can_recommend": m.Membership.objects.filter(
                 organisation__access__user=user, role=m.MembershipRole.MEMBER, status=m.MembershipStatus.ACTIVE
             ).exists(),

@@ -14,6 +14,7 @@ from frontend.partner import (
     memberships,
     moderation,
     organisation,
+    quality,
     registration,
     services,
 )
@@ -59,5 +60,11 @@ urlpatterns = [
     path("partner/moderation/change-requests/<int:pk>/", moderation.decide_change, name="decide_change"),
     path("partner/moderation/claims/<int:pk>/", moderation.decide_claim, name="decide_claim"),
     path("partner/moderation/memberships/<int:pk>/", moderation.decide_membership, name="decide_membership"),
+    path("partner/coalitions/<slug:slug>/quality/", quality.network_quality, name="quality"),
+    path(
+        "partner/coalitions/<slug:slug>/quality/<slug:org_slug>/remind/",
+        quality.quality_remind,
+        name="quality_remind",
+    ),
     path("verify/<slug:slug>/", organisation.verify_link, name="verify"),
 ]

@@ -118,6 +118,9 @@ class Organisation(TimeStamped):
     # 12 months; public views say so. Cleared when the owner confirms.
     is_stale = models.BooleanField(default=False)
     verification_reminded_at = models.DateTimeField(null=True, blank=True)
+    # When a coordinator last reminded the owners of what the listing lacks
+    # (orgs.services.quality): at most once a week, whoever asks.
+    quality_reminded_at = models.DateTimeField(null=True, blank=True)
     moderation_reason = models.TextField(blank=True, help_text="Why it was rejected or suspended (sent to the owner).")
     source = models.TextField(blank=True, help_text="Where the facts of this listing come from.")
     # Derived by orgs.search.index: names, descriptions, services, categories and
