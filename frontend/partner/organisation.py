@@ -4,8 +4,6 @@ edit form, restoring an old version, and confirming the listing is accurate
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from frontend.partner import history
 from frontend.partner.changes import change_rows
 from frontend.partner.forms.locations import VISIBILITY_LABELS
 from frontend.partner.forms.memberships import NetworksForm
@@ -30,29 +29,6 @@ from frontend.partner.shared import org_for, say_saved, with_one_more
 from orgs import lookups, permissions, services
 from orgs import models as m
 from orgs.permissions import signed_in_user
-
-HISTORY_SHOWN = 50
-
-
-def _history(org: m.Organisation) -> list[dict[str, Any]]:
-    versions = list(org.history.select_related("history_user").order_by("-history_date")[:HISTORY_SHOWN])
-    rows = []
-    for i, version in enumerate(versions):
-        # The next older version is already in the list; only the oldest shown asks the database.
-        previous = versions[i + 1] if i + 1 < len(versions) else version.prev_record
-        changed = [c.field for c in version.diff_against(previous).changes] if previous is not None else []
-        rows.append(
-            {
-                "id": version.history_id,
-                "date": version.history_date,
-                "user": getattr(version.history_user, "username", "") or _("the system"),
-                "type": version.get_history_type_display(),
-                "changed": [str(getattr(m.Organisation._meta.get_field(f), "verbose_name", f)) for f in changed],
-                "name": version.name,
-                "current": i == 0,
-            }
-        )
-    return rows
 
 
 @login_required
@@ -76,7 +52,7 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
             "services": list(org.services.prefetch_related("categories", "target_groups").order_by("pk")),
             "memberships": memberships,
             "apply_form": NetworksForm(prefix="net", networks=open_networks) if can_edit else None,
-            "history": _history(org),
+            "history": history.timeline(org),
             "people": list(org.access.select_related("user").order_by("created_at")),
             "can_manage_editors": permissions.can_manage_editors(user, org),
             "identifiers": list(org.identifiers.all()),
