@@ -316,6 +316,8 @@ def test_the_list_runs_out_and_the_coordinator_widens_to_the_alliance(
 
     # 2. Nobody is left: the coordinator is told by e-mail; the journalist is not told "no expert".
     mail, body, link = _only(smtp_sink, 5, IRINA, name, "w3-exhausted")
+    expected = _ru(gettext_lazy("No expert left to ask: %(topic)s")) % {"topic": TOPIC}
+    assert str(mail["Subject"]).strip() == expected
     assert "Ольга Псковская" in body and link == f"{url}/press/coordinate/{req.pk}/"
     req.refresh_from_db()
     assert req.status == m.PressRequestStatus.SEARCHING and req.exhausted_at is not None
