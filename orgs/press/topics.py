@@ -112,7 +112,9 @@ def press_topics_seed(*, path: Path = DEFAULT_TOPICS_PATH) -> int:
             network = m.Network.objects.filter(slug=slug).first()
             if network is None or network.press_categories.exists() or network.press_target_groups.exists():
                 continue
-            network.press_categories.set(m.Category.objects.filter(slug__in=topics.get("categories", [])))
-            network.press_target_groups.set(m.TargetGroup.objects.filter(slug__in=topics.get("target_groups", [])))
-            done += 1
+            categories = m.Category.objects.filter(slug__in=topics.get("categories", []))
+            targets = m.TargetGroup.objects.filter(slug__in=topics.get("target_groups", []))
+            network.press_categories.set(categories)
+            network.press_target_groups.set(targets)
+            done += bool(categories or targets)
     return done
