@@ -350,7 +350,7 @@ def coordinate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "invitations": req.invitations.select_related("expert__organisation").order_by("created_at"),
         "can_send": req.status in press.OPEN_STATUSES,
         "networks": list(req.networks.all()),
-        "wider": m.Network.objects.exclude(pk__in=[n.pk for n in req.networks.all()]).exclude(pk=req.network_id),
+        "wider": m.Network.objects.exclude(pk__in=press.request_network_ids(req)),
         "looking_ends": req.deadline - press.deadline_margin(),
         "error": error,
     }

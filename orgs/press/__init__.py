@@ -45,7 +45,7 @@ from orgs.press.experts import (
 )
 from orgs.press.housekeeping import close_overdue, press_housekeeping
 from orgs.press.links import new_token, token_hash
-from orgs.press.matching import RankedExpert, experts_ranked, topic_score
+from orgs.press.matching import RankedExpert, experts_ranked, request_network_ids, topic_score
 from orgs.press.profiles import (
     PROFILE_FIELDS,
     expert_invite_person,
@@ -192,6 +192,7 @@ __all__ = [
     "press_request_withdraw",
     "press_requests_for",
     "press_topics_seed",
+    "request_network_ids",
     "shareable_contacts",
     "token_hash",
     "topic_score",

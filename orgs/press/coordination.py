@@ -63,7 +63,7 @@ def press_request_for_coordinator(*, user: permissions.User, pk: int, now: dt.da
         raise PermissionDenied(NOT_COORDINATOR)
     if not can_coordinate(user, req):
         if permissions.coordinated_network_ids(user):
-            raise NotYours(m.Network.objects.filter(pk__in=request_network_ids(req)).order_by("name"))
+            raise NotYours(list(m.Network.objects.filter(pk__in=request_network_ids(req)).order_by("name")))
         raise PermissionDenied(NOT_COORDINATOR)
     with transaction.atomic():
         close_if_overdue(req, now=now_or_current(now))
