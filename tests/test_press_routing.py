@@ -196,5 +196,22 @@ def test_coordinators_edit_their_coalitions_press_topics_on_a_page(coalitions) -
     assert list(net.press_categories.values_list("slug", flat=True)) == ["psychological-help"]
     assert not net.press_target_groups.exists()
     # Another coalition's form is not hers to post.
-    assert client.post("/press/coordinate/topics/", {"network": "runpud", "runpud-answer_hours": "5"}).status_code == 404
+    assert (
+        client.post("/press/coordinate/topics/", {"network": "runpud", "runpud-answer_hours": "5"}).status_code == 404
+    )
     assert people.pages_as(people.user("nobody")).get("/press/coordinate/topics/").status_code == 404
+
+
+def test_the_decline_link_only_shows_the_page_and_declines_on_the_press(coalitions) -> None:
+    req = _confirmed(coalitions)
+    org = f.OrganisationFactory()
+    f.MembershipFactory(organisation=org, network=coalitions["stop-sed"])
+    expert = f.ExpertFactory(organisation=org, email="olga@private.example")
+    expert.topics.set([coalitions["psych"]])
+    press.press_request_send(
+        user=people.moderator(), press_request=req, expert_ids=[expert.pk], base_url="http://testserver"
+    )
+    decline_link = next(w for w in mail.outbox[-1].body.split() if "answer=decline" in w)
+    page = people.pages_as().get(decline_link.removeprefix("http://testserver"))
+    assert page.status_code == 200 and 'id="decline-note"' in page.content.decode()
+    assert m.ExpertInvitation.objects.get().status == m.InvitationStatus.SENT
