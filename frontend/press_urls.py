@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
+from frontend import press_topics_views
 from frontend import press_views as views
 
 app_name = "press"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("answer/", views.invitation_answer, name="answer"),
     path("coordinate/", views.coordinate_list, name="coordinate_list"),
     path("coordinate/<int:pk>/", views.coordinate_detail, name="coordinate"),
+    path("coordinate/topics/", press_topics_views.press_topics, name="topics"),
     path("me/", views.expert_me, name="me"),
     path("join/", views.expert_join, name="join"),
     path("o/<slug:slug>/experts/", views.organisation_experts, name="organisation_experts"),

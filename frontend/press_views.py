@@ -41,20 +41,7 @@ from orgs.permissions import signed_in_user
 COORDINATE_PER_PAGE = 50
 # Time zones a deadline may be given in (the journalist's own clock).
 DEADLINE_ZONES = [*labels.TIMEZONES, "UTC"]
-LANGUAGES = [
-    ("ru", gettext_lazy("Russian")),
-    ("en", gettext_lazy("English")),
-    ("uk", gettext_lazy("Ukrainian")),
-    ("be", gettext_lazy("Belarusian")),
-    ("kk", gettext_lazy("Kazakh")),
-    ("ky", gettext_lazy("Kyrgyz")),
-    ("uz", gettext_lazy("Uzbek")),
-    ("tg", gettext_lazy("Tajik")),
-    ("hy", gettext_lazy("Armenian")),
-    ("ka", gettext_lazy("Georgian")),
-    ("az", gettext_lazy("Azerbaijani")),
-    ("ro", gettext_lazy("Romanian")),
-]
+LANGUAGES = press.COMMENT_LANGUAGES
 
 
 def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -238,6 +225,7 @@ def request_track(request: HttpRequest) -> HttpResponse:
         "error": error,
         "accepted": accepted.first(),
         "can_withdraw": req.status in (*press.OPEN_STATUSES, m.PressRequestStatus.FOUND),
+        "looking_ends": req.deadline - press.deadline_margin(),
         "steps": [
             (s, s.label)
             for s in (
@@ -306,6 +294,7 @@ def invitation_answer(request: HttpRequest) -> HttpResponse:
         "req": invitation.request,
         "form": form,
         "token": token,
+        "zone": invitation.expert.time_zone or press.DEFAULT_ZONE,
         "topics": list(invitation.request.categories.all()),
         "targets": list(invitation.request.target_groups.all()),
     }
@@ -329,12 +318,25 @@ def coordinate_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def coordinate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = signed_in_user(request)
-    req = press.press_request_for_coordinator(user=user, pk=pk)
+    try:
+        req = press.press_request_for_coordinator(user=user, pk=pk)
+    except press.NotYours as exc:
+        return render(request, "frontend/press/not_yours.html", {"networks": exc.networks}, status=403)
     error = ""
     if request.method == "POST":
         try:
-            if request.POST.get("action") == "no_expert":
+            action = request.POST.get("action")
+            if action == "no_expert":
                 press.press_request_mark_no_expert(user=user, press_request=req)
+            elif action == "widen":
+                wider = [int(v) for v in request.POST.getlist("networks") if v.isdigit()]
+                press.press_request_widen(
+                    user=user,
+                    press_request=req,
+                    network_ids=wider,
+                    everywhere=request.POST.get("everywhere") == "1",
+                    base_url=_base_url(request),
+                )
             else:
                 ids = [int(v) for v in request.POST.getlist("experts") if v.isdigit()]
                 press.press_request_send(user=user, press_request=req, expert_ids=ids, base_url=_base_url(request))
@@ -347,6 +349,9 @@ def coordinate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ranking": press.experts_ranked(press_request=req),
         "invitations": req.invitations.select_related("expert__organisation").order_by("created_at"),
         "can_send": req.status in press.OPEN_STATUSES,
+        "networks": list(req.networks.all()),
+        "wider": m.Network.objects.exclude(pk__in=press.request_network_ids(req)),
+        "looking_ends": req.deadline - press.deadline_margin(),
         "error": error,
     }
     return render(request, "frontend/press/coordinate_detail.html", context, status=400 if error else 200)
@@ -356,7 +361,7 @@ def coordinate_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ExpertProfileForm(forms.Form):
-    full_name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    full_name = forms.CharField(label=gettext_lazy("First and last name"), max_length=200)
     topics = forms.MultipleChoiceField(
         label=gettext_lazy("Topics you comment on"), required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -376,11 +381,37 @@ class ExpertProfileForm(forms.Form):
     share_phone = forms.BooleanField(
         label=gettext_lazy("My phone may be given to a journalist I accept"), required=False
     )
+    conditions = forms.CharField(
+        label=gettext_lazy("Your conditions for journalists (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy(
+            "For example: I approve quotes before publication. Sent to the journalist with your contacts."
+        ),
+    )
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Your time zone"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Not set: Moscow time, answer windows around the clock")),
+            *[(z, z) for z in DEADLINE_ZONES],
+        ],
+        help_text=gettext_lazy("Answer windows count your working hours (9:00–19:00, Monday to Friday) on this clock."),
+    )
+    interface_language = forms.ChoiceField(
+        label=gettext_lazy("Language of the e-mails to you"),
+        choices=[("ru", "Русский"), ("uk", "Українська"), ("en", "English")],
+        required=False,
+    )
     paused = forms.BooleanField(label=gettext_lazy("Pause: ask me nothing for now"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topics"].choices = _category_choices()  # type: ignore[attr-defined]
+
+    def clean_interface_language(self) -> str:
+        return self.cleaned_data.get("interface_language") or "ru"
 
     def clean_languages(self) -> list[str]:
         codes = [c.strip().lower() for c in self.cleaned_data.get("languages", "").split(",") if c.strip()]
@@ -404,6 +435,9 @@ def _profile_initial(expert: m.Expert) -> dict[str, Any]:
         "share_email": expert.share_email,
         "share_phone": expert.share_phone,
         "paused": expert.paused,
+        "conditions": expert.conditions,
+        "time_zone": expert.time_zone,
+        "interface_language": expert.interface_language,
     }
 
 
@@ -448,7 +482,13 @@ def expert_join(request: HttpRequest) -> HttpResponse:
     user = signed_in_user(request)
     form = ExpertProfileForm(
         request.POST or None,
-        initial={"email": email, "full_name": user.get_full_name(), "share_email": True, "languages": "ru"},
+        initial={
+            "email": email,
+            "full_name": user.get_full_name(),
+            "share_email": True,
+            "languages": "ru",
+            "interface_language": request.LANGUAGE_CODE,
+        },
     )
     if request.method == "POST" and form.is_valid():
         try:

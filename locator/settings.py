@@ -356,6 +356,10 @@ MAP_TILES_ATTRIBUTION = env_str(
 QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://yandex.ru/pogoda/")
 # Where a partner writes to the coordinators (e.g. when their organisation's
 # registry number is already held by a listing they cannot see).
+# The press flow stops looking for an expert this many hours before a
+# journalist's deadline: an expert's answer window ends by then, and a request
+# still without an expert is answered "no expert" so she can look elsewhere.
+PRESS_DEADLINE_MARGIN_HOURS = env_int("PRESS_DEADLINE_MARGIN_HOURS", 3)
 COORDINATORS_EMAIL = env_str("COORDINATORS_EMAIL", env_str("DEFAULT_FROM_EMAIL", "help-locator@localhost"))
 # Who may put the /embed/ widget in a frame (CSP frame-ancestors); every other
 # page refuses to be framed (X_FRAME_OPTIONS below).

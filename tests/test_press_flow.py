@@ -227,7 +227,7 @@ def test_a_paused_expert_is_never_asked(api, world) -> None:
     assert not mails_to(ANNA_EMAIL)
 
 
-def test_decline_passes_to_the_next_expert_then_no_expert(api, world) -> None:
+def test_decline_passes_to_the_next_expert_then_the_coordinators_decide(api, world) -> None:
     world["network"].auto_match_experts = True
     world["network"].save()
     req, tracking = submit_and_confirm(api)
@@ -236,7 +236,20 @@ def test_decline_passes_to_the_next_expert_then_no_expert(api, world) -> None:
     assert len(mails_to(BORIS_EMAIL)) == 1
     assert not m.Disclosure.objects.exists()
 
+    # The list runs out: the coordinators are told, the journalist still sees "looking".
+    journalist_mails = len(mails_to("maria@media.example"))
     assert answer(api, BORIS_EMAIL, "decline").status_code == 200
+    req.refresh_from_db()
+    assert req.status == m.PressRequestStatus.SEARCHING
+    assert req.exhausted_at is not None
+    (told,) = [msg for msg in mails_to("coord@stop-sed.example") if "No expert left" in msg.subject]
+    assert "/press/coordinate/" in told.body
+    assert len(mails_to("maria@media.example")) == journalist_mails
+    assert api.get(f"{API}/requests/status", {"token": tracking}).json()["status"] == "searching"
+
+    # Nobody decides: when the deadline nears, she hears "no expert" in time to look elsewhere.
+    near = req.deadline - press.deadline_margin() + dt.timedelta(minutes=1)
+    assert press.press_housekeeping(base_url="http://testserver", now=near)["no_expert"] == 1
     req.refresh_from_db()
     assert req.status == m.PressRequestStatus.NO_EXPERT
     assert "No expert" in mails_to("maria@media.example")[-1].subject
@@ -249,10 +262,11 @@ def test_no_answer_by_expiry_passes_to_the_next_expert(api, world) -> None:
     world["network"].save()
     submit_and_confirm(api)
     first = m.ExpertInvitation.objects.get()
-    later = timezone.now() + press.INVITATION_TTL + dt.timedelta(minutes=1)
+    later = first.expires_at + dt.timedelta(minutes=1)
     assert press.press_housekeeping(base_url="http://testserver", now=later) == {
         "closed": 0,
         "expired_invitations": 1,
+        "no_expert": 0,
     }
     first.refresh_from_db()
     assert first.status == m.InvitationStatus.EXPIRED

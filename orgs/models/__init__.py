@@ -36,6 +36,7 @@ from orgs.models.base import (
 )
 from orgs.models.coalitions import (
     CENTRE_MAX_RADIUS_M,
+    PRESS_ANSWER_HOURS_DEFAULT,
     ActivePeopleCentre,
     Membership,
     MembershipRole,
@@ -82,6 +83,7 @@ __all__ = [
     "COUNTRY_CODE",
     "LANGUAGE_CODE",
     "PERSONAL_SCHEMES",
+    "PRESS_ANSWER_HOURS_DEFAULT",
     "AccessRole",
     "ActivePeopleCentre",
     "AreaKind",

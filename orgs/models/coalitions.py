@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from orgs.models.base import COUNTRY_CODE, TimeStamped, validate_point_in_range
 from orgs.models.directory import Organisation
-from orgs.models.taxonomy import Category
+from orgs.models.taxonomy import Category, TargetGroup
+
+# How long an expert has to answer a journalist's request, by default.
+PRESS_ANSWER_HOURS_DEFAULT = 48
 
 
 class MembershipRole(models.TextChoices):
@@ -55,6 +58,15 @@ class Network(TimeStamped):
         default=False, help_text="Journalists' requests may go to the best-matching expert without a coordinator."
     )
     source = models.TextField(blank=True)
+    # What the coalition answers journalists on (orgs/press/topics.py routes by
+    # it); its coordinators edit it. Empty: it takes no requests by topic.
+    press_categories = models.ManyToManyField(Category, related_name="press_networks", blank=True)
+    press_target_groups = models.ManyToManyField(TargetGroup, related_name="press_networks", blank=True)
+    press_answer_hours = models.PositiveSmallIntegerField(
+        default=PRESS_ANSWER_HOURS_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 14)],
+        help_text="Hours an expert has to answer (working hours in the expert's time zone when set).",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -9,11 +9,13 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from orgs.models.base import LANGUAGE_CODE, TimeStamped
+from orgs.models.base import LANGUAGE_CODE, TimeStamped, validate_timezone
 from orgs.models.coalitions import Network
 from orgs.models.directory import Organisation
 from orgs.models.gazetteer import Place
 from orgs.models.taxonomy import Category, TargetGroup
+
+TIME_ZONE = validate_timezone
 
 
 class Expert(TimeStamped):
@@ -34,6 +36,13 @@ class Expert(TimeStamped):
     phone = models.CharField(max_length=40, blank=True)
     share_email = models.BooleanField(default=True)
     share_phone = models.BooleanField(default=False)
+    # What the journalist is reminded of with the contacts ("quote approval before publication").
+    conditions = models.TextField(blank=True, max_length=1000)
+    # The expert's clock: answer windows count its working hours, pages and
+    # e-mails show times on it. Empty: Moscow time, and hours around the clock.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[TIME_ZONE])
+    # The language of the e-mails the expert receives.
+    interface_language = models.CharField(max_length=5, default="ru", validators=[LANGUAGE_CODE])
     history = HistoricalRecords()
 
     def __str__(self) -> str:
@@ -89,6 +98,15 @@ class PressRequest(TimeStamped):
         related_name="press_requests",
         help_text="The coalition whose coordinators handle it (from the topic).",
     )
+    # Every coalition whose declared press topics fit (orgs/press/topics.py),
+    # and those the coordinators widened the search to.
+    networks = models.ManyToManyField(Network, related_name="routed_press_requests", blank=True)
+    any_network = models.BooleanField(default=False, help_text="Widened to experts of every coalition.")
+    # The journalist's clock (the zone she typed the deadline in) and the language of her e-mails.
+    time_zone = models.CharField(max_length=64, default="Europe/Moscow", validators=[TIME_ZONE])
+    interface_language = models.CharField(max_length=5, default="ru", validators=[LANGUAGE_CODE])
+    # When the ranked list ran out and the coordinators were told.
+    exhausted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["deadline"]

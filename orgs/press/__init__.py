@@ -27,10 +27,12 @@ Callers use this package's names (``from orgs import press``; ``press.invitation
 from __future__ import annotations
 
 from orgs.press.coordination import (
+    NotYours,
     can_coordinate,
     press_request_for_coordinator,
     press_request_mark_no_expert,
     press_request_send,
+    press_request_widen,
     press_requests_for,
 )
 from orgs.press.experts import (
@@ -43,7 +45,7 @@ from orgs.press.experts import (
 )
 from orgs.press.housekeeping import close_overdue, press_housekeeping
 from orgs.press.links import new_token, token_hash
-from orgs.press.matching import RankedExpert, experts_ranked, topic_score
+from orgs.press.matching import RankedExpert, experts_ranked, request_network_ids, topic_score
 from orgs.press.profiles import (
     PROFILE_FIELDS,
     expert_invite_person,
@@ -66,6 +68,7 @@ from orgs.press.rules import (
     ACTIVE_STATUSES,
     ALREADY_EXPERT,
     CHOOSE_EXPERT,
+    COMMENT_LANGUAGES,
     CONTACT_EMAIL,
     CONTACT_KINDS,
     CONTACT_NOT_ALLOWED,
@@ -79,7 +82,6 @@ from orgs.press.rules import (
     EXPERT_NOT_ELIGIBLE,
     HONEYPOT_FIELD,
     HONEYPOT_FILLED,
-    INVITATION_TTL,
     LINK_EXPIRED,
     LINK_INVALID,
     LINK_USED,
@@ -103,11 +105,20 @@ from orgs.press.rules import (
     DuplicateRequest,
     RateLimited,
 )
+from orgs.press.times import DEFAULT_ZONE, in_zone
+from orgs.press.times import margin as deadline_margin
+from orgs.press.topics import (
+    network_press_topics_update,
+    networks_coordinated,
+    networks_fitting,
+    press_topics_seed,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
     "ALREADY_EXPERT",
     "CHOOSE_EXPERT",
+    "COMMENT_LANGUAGES",
     "CONTACT_EMAIL",
     "CONTACT_KINDS",
     "CONTACT_NOT_ALLOWED",
@@ -115,13 +126,13 @@ __all__ = [
     "DEADLINE_PAST",
     "DEADLINE_TOO_FAR",
     "DECLINED_OUTLET_COOLDOWN",
+    "DEFAULT_ZONE",
     "DUPLICATE_REQUEST",
     "EXPERT_JOIN_MAX_AGE",
     "EXPERT_JOIN_SALT",
     "EXPERT_NOT_ELIGIBLE",
     "HONEYPOT_FIELD",
     "HONEYPOT_FILLED",
-    "INVITATION_TTL",
     "LINK_EXPIRED",
     "LINK_INVALID",
     "LINK_USED",
@@ -145,10 +156,12 @@ __all__ = [
     "UNKNOWN_TARGET",
     "Created",
     "DuplicateRequest",
+    "NotYours",
     "RankedExpert",
     "RateLimited",
     "can_coordinate",
     "close_overdue",
+    "deadline_margin",
     "disclosures_of_user",
     "expert_invite_person",
     "expert_join",
@@ -158,10 +171,14 @@ __all__ = [
     "experts_of_organisation",
     "experts_of_user",
     "experts_ranked",
+    "in_zone",
     "invitation_answer",
     "invitation_by_token",
     "invitation_state_error",
     "invitations_of_user",
+    "network_press_topics_update",
+    "networks_coordinated",
+    "networks_fitting",
     "new_token",
     "press_housekeeping",
     "press_request_confirm",
@@ -171,8 +188,11 @@ __all__ = [
     "press_request_pending_confirmation",
     "press_request_send",
     "press_request_track",
+    "press_request_widen",
     "press_request_withdraw",
     "press_requests_for",
+    "press_topics_seed",
+    "request_network_ids",
     "shareable_contacts",
     "token_hash",
     "topic_score",

@@ -21,13 +21,14 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from orgs import models as m
 from orgs import permissions
 from orgs.press.closing import close_if_overdue
 from orgs.press.links import mail, token_hash
-from orgs.press.matching import ask_next
+from orgs.press.matching import ask_next, shareable_contacts
 from orgs.press.rules import (
     CONTACT_EMAIL,
     CONTACT_NOT_ALLOWED,
@@ -41,6 +42,7 @@ from orgs.press.rules import (
     SHARE_SOMETHING,
     now_or_current,
 )
+from orgs.press.times import DEFAULT_ZONE
 
 # --- the answer link -------------------------------------------------------------------
 
@@ -68,16 +70,6 @@ def invitation_state_error(invitation: m.ExpertInvitation, *, now: dt.datetime |
     if invitation.status == m.InvitationStatus.CANCELLED or invitation.request.status not in OPEN_STATUSES:
         return str(REQUEST_NOT_OPEN)
     return None
-
-
-def shareable_contacts(expert: m.Expert) -> list[str]:
-    """Which contacts the expert's profile allows giving out (and has)."""
-    out = []
-    if expert.share_email and expert.email:
-        out.append(CONTACT_EMAIL)
-    if expert.share_phone and expert.phone:
-        out.append(CONTACT_PHONE)
-    return out
 
 
 # --- accepting or declining ------------------------------------------------------------
@@ -161,10 +153,13 @@ def _answer(
     )
     mail(
         to=[req.email],
-        subject=_("An expert agreed to comment: %(name)s") % {"name": expert.full_name},
+        subject=gettext_lazy("An expert agreed to comment: %(name)s"),
+        subject_params={"name": expert.full_name},
+        language=req.interface_language,
         template="press_contacts.txt",
         context={
             "req": req,
+            "zone": req.time_zone,
             "expert": expert,
             "email": expert.email if CONTACT_EMAIL in chosen else "",
             "phone": expert.phone if CONTACT_PHONE in chosen else "",
@@ -172,9 +167,17 @@ def _answer(
     )
     mail(
         to=[expert.email],
-        subject=_("You agreed to comment for %(outlet)s") % {"outlet": req.outlet},
+        subject=gettext_lazy("You agreed to comment for %(outlet)s"),
+        subject_params={"outlet": req.outlet},
+        language=expert.interface_language,
         template="press_accepted_expert.txt",
-        context={"req": req, "expert": expert, "contacts": chosen},
+        context={
+            "req": req,
+            "expert": expert,
+            "zone": expert.time_zone or DEFAULT_ZONE,
+            "contacts": chosen,
+            "profile_link": base_url.rstrip("/") + reverse("frontend:press:me"),
+        },
     )
 
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from orgs import models as m
 from orgs.press.closing import close
 from orgs.press.experts import expire
+from orgs.press.matching import no_expert
 from orgs.press.rules import OPEN_STATUSES, UNCONFIRMED_TTL, now_or_current
+from orgs.press.times import margin
 
 
 def close_overdue(*, now: dt.datetime | None = None) -> int:
@@ -43,4 +45,24 @@ def press_housekeeping(*, base_url: str, now: dt.datetime | None = None) -> dict
         )
         if due:
             expired = expire(due, base_url=base_url, now=now)
-    return {"closed": closed, "expired_invitations": expired}
+    told = tell_no_expert_near_deadline(now=now)
+    return {"closed": closed, "expired_invitations": expired, "no_expert": told}
+
+
+def tell_no_expert_near_deadline(*, now: dt.datetime) -> int:
+    """A request still without an expert, nobody deciding, its deadline within
+    the margin: the journalist hears "no expert" now, while she can still
+    look elsewhere (until then she saw "still looking")."""
+    with transaction.atomic():
+        waiting = m.PressRequest.objects.select_for_update(skip_locked=True).filter(
+            status__in=(m.PressRequestStatus.RECEIVED, m.PressRequestStatus.SEARCHING),
+            deadline__gt=now,
+            deadline__lte=now + margin(),
+        )
+        waiting = waiting.exclude(
+            Exists(m.ExpertInvitation.objects.filter(request_id=OuterRef("pk"), status=m.InvitationStatus.SENT))
+        )
+        told = list(waiting)
+        for req in told:
+            no_expert(req)
+    return len(told)

@@ -15,13 +15,16 @@ from dataclasses import dataclass
 from django.contrib.auth.models import User
 from django.contrib.gis.db.models.functions import Distance
 from django.contrib.gis.geos import Point
-from django.db.models import Exists, OuterRef, QuerySet
-from django.utils.translation import gettext as _
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from orgs import models as m
+from orgs import permissions
 from orgs.press.closing import close
 from orgs.press.links import link, mail, new_token
-from orgs.press.rules import DECLINED_OUTLET_COOLDOWN, INVITATION_TTL, now_or_current
+from orgs.press.rules import CONTACT_EMAIL, CONTACT_PHONE, DECLINED_OUTLET_COOLDOWN, now_or_current
+from orgs.press.times import DEFAULT_ZONE, answer_window_end, looking_ends
 
 # --- ranking ---------------------------------------------------------------------------
 
@@ -40,8 +43,20 @@ class RankedExpert:
         return None if self.distance_m is None else round(self.distance_m / 1000)
 
 
-def _category_links() -> dict[int, int | None]:
+def category_links() -> dict[int, int | None]:
     return dict(m.Category.objects.values_list("id", "parent_id"))
+
+
+def related_categories(cats: Iterable[int], parents: Mapping[int, int | None]) -> set[int]:
+    """The categories, with every broader and every narrower one."""
+    cats = set(cats)
+    out = set(cats)
+    for cat in cats:
+        out |= _ancestors(cat, parents)
+    for cat in parents:
+        if _ancestors(cat, parents) & cats:
+            out.add(cat)
+    return out
 
 
 def _ancestors(cat: int, parents: Mapping[int, int | None]) -> set[int]:
@@ -70,14 +85,23 @@ def topic_score(request_topics: Iterable[int], expert_topics: Iterable[int], par
     return score
 
 
+def request_network_ids(req: m.PressRequest) -> set[int]:
+    """The coalitions a request went to (by topic, or widened by coordinators)."""
+    ids = set(req.networks.values_list("pk", flat=True)) if req.pk else set()
+    if req.network_id is not None:
+        ids.add(req.network_id)
+    return ids
+
+
 def _eligible_experts(req: m.PressRequest, *, now: dt.datetime, any_network: bool) -> QuerySet[m.Expert]:
     qs = m.Expert.objects.filter(paused=False, organisation__status=m.PublicationStatus.PUBLISHED).exclude(email="")
-    if req.network_id is not None and not any_network:
+    network_ids = request_network_ids(req)
+    if network_ids and not any_network and not req.any_network:
         qs = qs.filter(
             Exists(
                 m.Membership.objects.filter(
                     organisation_id=OuterRef("organisation_id"),
-                    network_id=req.network_id,
+                    network_id__in=network_ids,
                     status=m.MembershipStatus.ACTIVE,
                 )
             )
@@ -121,7 +145,7 @@ def experts_ranked(
         origin = Point(req.place.point.x, req.place.point.y, srid=4326)
         qs = qs.annotate(distance=Distance("place__point", origin))
     request_topics = list(req.categories.values_list("pk", flat=True)) if req.pk else []
-    parents = _category_links() if request_topics else {}
+    parents = category_links() if request_topics else {}
     ranked: list[RankedExpert] = []
     for expert in qs:
         score = topic_score(request_topics, (t.pk for t in expert.topics.all()), parents) if request_topics else 0
@@ -170,14 +194,14 @@ def network_for(req: m.PressRequest, *, now: dt.datetime) -> m.Network | None:
 def invite(
     req: m.PressRequest, expert: m.Expert, *, base_url: str, now: dt.datetime, sent_by: User | None
 ) -> m.ExpertInvitation:
-    """Ask one expert: an invitation with a one-time answer link, valid until
-    the invitation's time runs out or the request's deadline, whichever is first."""
+    """Ask one expert: an invitation with a one-time answer link, valid for the
+    coalition's answer window (orgs/press/times.py)."""
     raw, token_hash = new_token()
     invitation = m.ExpertInvitation(
         request=req,
         expert=expert,
         token_hash=token_hash,
-        expires_at=min(now + INVITATION_TTL, req.deadline),
+        expires_at=answer_window_end(req, expert, now=now),
         sent_by=sent_by,
     )
     invitation.full_clean()
@@ -187,25 +211,43 @@ def invite(
         req.save(update_fields=["status", "updated_at"])
     mail(
         to=[expert.email],
-        subject=_("A journalist asks for your comment: %(topic)s") % {"topic": req.topic[:80]},
+        subject=gettext_lazy("A journalist asks for your comment: %(topic)s"),
+        subject_params={"topic": req.topic[:80]},
+        language=expert.interface_language,
         template="press_invitation.txt",
         context={
             "req": req,
             "expert": expert,
+            "zone": expert.time_zone or DEFAULT_ZONE,
             "invitation": invitation,
             "topics": list(req.categories.all()),
             "targets": list(req.target_groups.all()),
+            "contacts": shareable_contacts(expert),
             "link": link(base_url, "frontend:press:answer", t=raw),
+            "decline_link": link(base_url, "frontend:press:answer", t=raw, answer="decline"),
+            "profile_link": base_url.rstrip("/") + reverse("frontend:press:me"),
         },
     )
     return invitation
 
 
+def shareable_contacts(expert: m.Expert) -> list[str]:
+    """Which contacts the expert's profile allows giving out (and has)."""
+    out = []
+    if expert.share_email and expert.email:
+        out.append(CONTACT_EMAIL)
+    if expert.share_phone and expert.phone:
+        out.append(CONTACT_PHONE)
+    return out
+
+
 def ask_next(
     req: m.PressRequest, *, base_url: str, now: dt.datetime, sent_by: User | None = None
 ) -> m.ExpertInvitation | None:
-    """Ask the best expert not asked yet; with nobody left and nobody still
-    deciding, tell the journalist no expert is available."""
+    """Ask the best expert not asked yet. With nobody left and nobody still
+    deciding, the coordinators are told (once): they may widen the search or
+    answer "no expert"; the journalist keeps seeing "still looking" until they
+    do or the deadline nears (orgs/press/housekeeping.py)."""
     if req.deadline <= now:
         close([req], now=now)
         return None
@@ -213,8 +255,45 @@ def ask_next(
     if ranking:
         return invite(req, ranking[0].expert, base_url=base_url, now=now, sent_by=sent_by)
     if not req.invitations.filter(status=m.InvitationStatus.SENT).exists():
-        no_expert(req)
+        exhausted(req, base_url=base_url, now=now)
     return None
+
+
+def exhausted(req: m.PressRequest, *, base_url: str, now: dt.datetime) -> None:
+    """Nobody left to ask: the coordinators decide, the journalist waits."""
+    if req.exhausted_at is not None:
+        return
+    req.exhausted_at = now
+    if req.status == m.PressRequestStatus.RECEIVED:
+        req.status = m.PressRequestStatus.SEARCHING
+    req.save(update_fields=["exhausted_at", "status", "updated_at"])
+    mail(
+        to=coordinator_emails(req),
+        subject=gettext_lazy("No expert left to ask: %(topic)s"),
+        subject_params={"topic": req.topic[:80]},
+        template="press_exhausted.txt",
+        context={
+            "req": req,
+            "zone": req.time_zone,
+            "looking_ends": looking_ends(req),
+            "asked": list(req.invitations.select_related("expert").order_by("created_at")),
+            "link": base_url.rstrip("/") + reverse("frontend:press:coordinate", args=[req.pk]),
+        },
+    )
+
+
+def coordinator_emails(req: m.PressRequest) -> list[str]:
+    """The coordinators of every coalition the request went to; site moderators when none."""
+    network_ids = request_network_ids(req)
+    if network_ids:
+        users = User.objects.filter(coordinates__network_id__in=network_ids, is_active=True)
+        emails = list(users.values_list("email", flat=True).distinct())
+        if emails:
+            return emails
+    moderators = User.objects.filter(is_active=True).filter(
+        Q(groups__name=permissions.MODERATORS_GROUP) | Q(is_superuser=True)
+    )
+    return list(moderators.values_list("email", flat=True).distinct())
 
 
 def no_expert(req: m.PressRequest) -> None:
@@ -223,7 +302,8 @@ def no_expert(req: m.PressRequest) -> None:
     req.save(update_fields=["status", "updated_at"])
     mail(
         to=[req.email],
-        subject=_("No expert is available for your request"),
+        subject=gettext_lazy("No expert is available for your request"),
+        language=req.interface_language,
         template="press_no_expert.txt",
-        context={"req": req},
+        context={"req": req, "zone": req.time_zone},
     )

@@ -34,7 +34,19 @@ from orgs.press.rules import (
     UNKNOWN_CATEGORY,
 )
 
-PROFILE_FIELDS = ("full_name", "languages", "on_camera", "paused", "email", "phone", "share_email", "share_phone")
+PROFILE_FIELDS = (
+    "full_name",
+    "languages",
+    "on_camera",
+    "paused",
+    "email",
+    "phone",
+    "share_email",
+    "share_phone",
+    "conditions",
+    "time_zone",
+    "interface_language",
+)
 
 # --- joining ---------------------------------------------------------------------------
 

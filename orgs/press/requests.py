@@ -12,27 +12,27 @@ and per e-mail.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import User
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from locator import ratelimit
 from orgs import models as m
-from orgs import permissions
 from orgs.press.closing import close, close_if_overdue
 from orgs.press.duplicates import lock_and_find_duplicate
 from orgs.press.inputs import resolve_place, slugs_to
 from orgs.press.links import link, mail, new_token, token_hash
-from orgs.press.matching import ask_next, network_for
+from orgs.press.matching import ask_next, coordinator_emails, network_for
 from orgs.press.rules import (
     DEADLINE_PAST,
     DEADLINE_TOO_FAR,
@@ -50,8 +50,11 @@ from orgs.press.rules import (
     UNKNOWN_TARGET,
     DuplicateRequest,
     RateLimited,
+    language_name,
     now_or_current,
 )
+from orgs.press.times import DEFAULT_ZONE, looking_ends
+from orgs.press.topics import route
 
 # --- rate limits -----------------------------------------------------------------------
 
@@ -140,6 +143,8 @@ def press_request_create(
         confirm_token_hash=confirm_hash,
         tracking_token_hash=tracking_hash,
         network=network,
+        time_zone=_zone_of(deadline, data),
+        interface_language=_interface_language(),
     )
     req.full_clean()
     # The same request sent again (a double click, two at once) is not saved twice.
@@ -152,11 +157,42 @@ def press_request_create(
     req.target_groups.set(targets)
     mail(
         to=[req.email],
-        subject=_("Confirm your request for an expert comment"),
+        subject=gettext_lazy("Confirm your request for an expert comment"),
+        language=req.interface_language,
         template="press_confirm.txt",
-        context={"req": req, "link": link(base_url, "frontend:press:confirm", t=confirm_raw)},
+        context={
+            "req": req,
+            "zone": req.time_zone,
+            "link": link(base_url, "frontend:press:confirm", t=confirm_raw),
+            **_asked(req),
+        },
     )
     return Created(req, confirm_raw)
+
+
+def _zone_of(deadline: dt.datetime, data: Mapping[str, Any]) -> str:
+    """The journalist's clock: the zone she typed the deadline in."""
+    named = str(data.get("deadline_zone") or getattr(deadline.tzinfo, "key", "") or "")
+    try:
+        zoneinfo.ZoneInfo(named)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return DEFAULT_ZONE
+    return named
+
+
+def _interface_language() -> str:
+    """The language she used the site in: her e-mails are written in it."""
+    code = (translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return code if code in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+
+
+def _asked(req: m.PressRequest) -> dict[str, Any]:
+    """What she asked, for the e-mails that show it back to her."""
+    return {
+        "topics": list(req.categories.all()),
+        "targets": list(req.target_groups.all()),
+        "language_name": language_name(req.language),
+    }
 
 
 def _request_by(field: str, token: str) -> m.PressRequest:
@@ -203,37 +239,45 @@ def _confirm(req: m.PressRequest, *, base_url: str, now: dt.datetime) -> str:
     req.tracking_token_hash = tracking_hash
     req.status = m.PressRequestStatus.RECEIVED
     req.confirmed_at = now
+    networks = route(req)
     if req.network_id is None:
-        req.network = network_for(req, now=now)
+        # The first fitting coalition; with none declaring the topic, that of
+        # the best-matching expert (site moderators see every request anyway).
+        req.network = networks[0] if networks else network_for(req, now=now)
+        if req.network is not None and not networks:
+            req.networks.set([req.network])
     req.save()
     mail(
         to=[req.email],
-        subject=_("Your request is received: follow it here"),
+        subject=gettext_lazy("Your request is received: follow it here"),
+        language=req.interface_language,
         template="press_tracking.txt",
-        context={"req": req, "link": link(base_url, "frontend:press:track", t=tracking_raw)},
+        context={
+            "req": req,
+            "zone": req.time_zone,
+            "looking_ends": looking_ends(req),
+            "link": link(base_url, "frontend:press:track", t=tracking_raw),
+            **_asked(req),
+        },
     )
-    if req.network is not None and req.network.auto_match_experts:
+    auto = [n for n in req.networks.all() if n.auto_match_experts]
+    if auto:
         ask_next(req, base_url=base_url, now=now, sent_by=None)
     else:
         mail(
-            to=_coordinator_emails(req),
-            subject=_("A journalist asks for an expert comment: %(topic)s") % {"topic": req.topic[:80]},
+            to=coordinator_emails(req),
+            subject=gettext_lazy("A journalist asks for an expert comment: %(topic)s"),
+            subject_params={"topic": req.topic[:80]},
             template="press_coordinators.txt",
-            context={"req": req, "link": base_url.rstrip("/") + reverse("frontend:press:coordinate", args=[req.pk])},
+            context={
+                "req": req,
+                "zone": req.time_zone,
+                "networks": list(req.networks.all()),
+                "link": base_url.rstrip("/") + reverse("frontend:press:coordinate", args=[req.pk]),
+                **_asked(req),
+            },
         )
     return tracking_raw
-
-
-def _coordinator_emails(req: m.PressRequest) -> list[str]:
-    if req.network_id is not None:
-        users = User.objects.filter(coordinates__network_id=req.network_id, is_active=True)
-        emails = list(users.values_list("email", flat=True))
-        if emails:
-            return emails
-    moderators = User.objects.filter(is_active=True).filter(
-        Q(groups__name=permissions.MODERATORS_GROUP) | Q(is_superuser=True)
-    )
-    return list(moderators.values_list("email", flat=True).distinct())
 
 
 # --- following and withdrawing ---------------------------------------------------------

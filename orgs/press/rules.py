@@ -8,6 +8,7 @@ tests assert on the messages.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -16,9 +17,8 @@ from orgs import models as m
 
 # --- settings of the flow ------------------------------------------------------------
 
-# A journalist on a deadline needs an answer within hours; an expert who has not
-# answered by then is passed over for the next one.
-INVITATION_TTL = dt.timedelta(hours=12)
+# How long an expert has to answer: Network.press_answer_hours, counted by
+# orgs/press/times.py (the expert's working hours, the deadline's margin).
 # An expert who declined an outlet is not asked again for its requests for this long.
 DECLINED_OUTLET_COOLDOWN = dt.timedelta(days=90)
 # An unconfirmed request holds someone's address; it is deleted if not
@@ -34,6 +34,28 @@ RATE_WINDOW_S = 3600
 REQUESTS_PER_EMAIL_PER_HOUR = 3
 REQUESTS_PER_IP_PER_HOUR = 10
 HONEYPOT_FIELD = "website"
+
+# Languages a journalist may ask the comment in.
+COMMENT_LANGUAGES = [
+    ("ru", gettext_lazy("Russian")),
+    ("en", gettext_lazy("English")),
+    ("uk", gettext_lazy("Ukrainian")),
+    ("be", gettext_lazy("Belarusian")),
+    ("kk", gettext_lazy("Kazakh")),
+    ("ky", gettext_lazy("Kyrgyz")),
+    ("uz", gettext_lazy("Uzbek")),
+    ("tg", gettext_lazy("Tajik")),
+    ("hy", gettext_lazy("Armenian")),
+    ("ka", gettext_lazy("Georgian")),
+    ("az", gettext_lazy("Azerbaijani")),
+    ("ro", gettext_lazy("Romanian")),
+]
+
+
+def language_name(code: str) -> Any:
+    """«Ukrainian» for uk, translated when shown (lazy); the code itself when unknown."""
+    return dict(COMMENT_LANGUAGES).get(code, code)
+
 
 CONTACT_EMAIL = "email"
 CONTACT_PHONE = "phone"
@@ -72,6 +94,7 @@ CHOOSE_EXPERT = gettext_lazy("Choose at least one expert.")
 NOTHING_TO_SHARE = gettext_lazy("Choose at least one contact to give the journalist.")
 CONTACT_NOT_ALLOWED = gettext_lazy("Your profile does not allow sharing this contact, or it is empty.")
 SHARE_SOMETHING = gettext_lazy("Allow at least one contact (e-mail or phone) to be given to journalists.")
+NOT_WIDER = gettext_lazy("Choose another coalition, or all coalitions, to widen the search.")
 ALREADY_EXPERT = gettext_lazy("You already have an expert profile in this organisation.")
 
 

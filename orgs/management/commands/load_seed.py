@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from orgs.press.topics import press_topics_seed
 from orgs.seed import DEFAULT_SEED_PATH, SeedError, seed_load
 
 
@@ -25,3 +26,7 @@ class Command(BaseCommand):
         except (json.JSONDecodeError, SeedError) as exc:
             raise CommandError(f"{path}: {exc}") from exc
         self.stdout.write(self.style.SUCCESS(f"Seed {path}: {report.summary()}"))
+        # The coalitions' press topics (fixtures/press_topics.json), kept apart from the
+        # listings; only coalitions without topics get them, so coordinators' edits stay.
+        topics = press_topics_seed()
+        self.stdout.write(self.style.SUCCESS(f"Press topics: {topics} coalition(s) given their seed topics."))
