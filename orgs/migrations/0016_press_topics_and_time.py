@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orgs', '0014_outgoing_email'),
+        ('orgs', '0015_quality_reminded_at'),
     ]
 
     operations = [
