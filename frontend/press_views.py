@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +25,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -243,14 +244,24 @@ def request_track(request: HttpRequest) -> HttpResponse:
 # --- the expert's answer (no login) ----------------------------------------------------------
 
 
+def _masked_email(address: str) -> str:
+    local, _at, domain = address.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
 class AnswerForm(forms.Form):
     contacts = forms.MultipleChoiceField(
         label=gettext_lazy("Give the journalist"), required=False, widget=forms.CheckboxSelectMultiple
     )
 
-    def __init__(self, *args: Any, allowed: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, allowed: list[str], expert: m.Expert, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        labels = {press.CONTACT_EMAIL: _("my e-mail"), press.CONTACT_PHONE: _("my phone")}
+        # Enough of each value for her to tell which it is, not the value: the
+        # link may have been forwarded, and whoever holds it sees this page.
+        labels = {
+            press.CONTACT_EMAIL: _("my e-mail (%(value)s)") % {"value": _masked_email(expert.email)},
+            press.CONTACT_PHONE: _("my phone (%(value)s)") % {"value": "…" + expert.phone[-4:]},
+        }
         self.fields["contacts"].choices = [(c, labels[c]) for c in allowed]  # type: ignore[attr-defined]
         self.fields["contacts"].initial = allowed
 
@@ -265,8 +276,15 @@ def invitation_answer(request: HttpRequest) -> HttpResponse:
     problem = press.invitation_state_error(invitation)
     if problem:
         return _message(request, _("This request cannot be answered"), problem, status=410)
+    # The page in the language she reads her e-mails in (her profile's).
+    with translation.override(invitation.expert.interface_language or settings.LANGUAGE_CODE):
+        request.LANGUAGE_CODE = translation.get_language()
+        return _answer(request, token, invitation)
+
+
+def _answer(request: HttpRequest, token: str, invitation: m.ExpertInvitation) -> HttpResponse:
     allowed = press.shareable_contacts(invitation.expert)
-    form = AnswerForm(request.POST or None, allowed=allowed)
+    form = AnswerForm(request.POST or None, allowed=allowed, expert=invitation.expert)
     if request.method == "POST" and form.is_valid():
         accept = request.POST.get("answer") == "accept"
         try:
