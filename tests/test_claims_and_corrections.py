@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.utils import translation
 
 from orgs import models as m
@@ -87,8 +88,9 @@ def test_a_rejected_listing_is_corrected_and_sent_back(settings) -> None:
     assert org.status == m.PublicationStatus.PENDING
     # Only a rejected listing goes back; a stranger cannot send it.
     assert client.post("/partner/o/org/resubmit/").status_code == 302
-    with pytest.raises(Exception):  # noqa: B017 - the service's own refusal
+    with pytest.raises(ValidationError) as refused:
         services.organisation_resubmit(user=owner, organisation=org)
+    assert refused.value.message_dict == {"status": [str(services.NOT_REJECTED)]}
     assert people.pages_as(people.user("stranger")).post("/partner/o/org/resubmit/").status_code == 404
 
 

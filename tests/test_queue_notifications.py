@@ -107,10 +107,17 @@ def test_the_mail_is_an_outbox_row_of_the_item_s_transaction(coalition, settings
     settings.OUTBOX_SEND_ON_COMMIT = False
     _network, coordinator, member = coalition
     anna = people.user("anna")
-    with pytest.raises(RuntimeError, match="boom"), transaction.atomic():
-        services.claim_create(user=anna, organisation=member, message="Директор")
-        assert m.OutgoingEmail.objects.filter(to=[coordinator.email]).count() == 1
-        raise RuntimeError("boom")
+    queued = []
+
+    def claim_then_fail() -> None:
+        with transaction.atomic():
+            services.claim_create(user=anna, organisation=member, message="Директор")
+            queued.append(m.OutgoingEmail.objects.filter(to=[coordinator.email]).count())
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        claim_then_fail()
+    assert queued == [1]
     assert not m.OutgoingEmail.objects.exists() and not m.Claim.objects.exists()
 
 
