@@ -19,7 +19,8 @@ def corrections_open(user: User | AnonymousUser) -> QuerySet[m.Correction]:
     networks = permissions.coordinated_network_ids(user)
     if not networks:
         return qs.none()
-    members = m.Membership.objects.filter(network_id__in=networks, status=m.MembershipStatus.ACTIVE)
+    # Every coalition that looks after the listing (permissions.can_moderate_organisation).
+    members = m.Membership.objects.filter(network_id__in=networks, status__in=permissions.REVIEWABLE_MEMBERSHIP)
     return qs.filter(organisation_id__in=members.values("organisation_id"))
 
 

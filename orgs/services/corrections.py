@@ -123,7 +123,7 @@ def _tell_owners(correction: m.Correction, *, base_url: str) -> None:
 
 def can_resolve(user: User, correction: m.Correction) -> bool:
     org = correction.organisation
-    return permissions.can_edit_organisation(user, org) or permissions.can_decide_organisation(user, org)
+    return permissions.can_edit_organisation(user, org) or permissions.can_moderate_organisation(user, org)
 
 
 @transaction.atomic

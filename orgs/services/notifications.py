@@ -90,15 +90,15 @@ def notification_preference_set(*, user: User, mode: str, language: str = "") ->
     return pref
 
 
-def _deciders(organisation: m.Organisation, network: m.Network | None) -> list[User]:
+def _deciders(organisation: m.Organisation, network: m.Network | None, kind: str) -> list[User]:
     if network is not None:
-        users = User.objects.filter(coordinates__network=network, is_active=True)
-    else:
-        networks = m.Membership.objects.filter(organisation=organisation, status__in=permissions.REVIEWABLE_MEMBERSHIP)
-        users = User.objects.filter(coordinates__network__in=networks.values("network_id"), is_active=True)
-        # The same rule as the queue: an applicant's coordinator decides only while it is pending.
-        return [u for u in users.distinct().order_by("pk") if permissions.can_decide_organisation(u, organisation)]
-    return list(users.distinct().order_by("pk"))
+        return list(User.objects.filter(coordinates__network=network, is_active=True).distinct().order_by("pk"))
+    networks = m.Membership.objects.filter(organisation=organisation, status__in=permissions.REVIEWABLE_MEMBERSHIP)
+    users = User.objects.filter(coordinates__network__in=networks.values("network_id"), is_active=True)
+    # A correction is news for every coalition that looks after the listing
+    # (an applicant's too); a decision only for those who may take it, as in the queue.
+    rule = permissions.can_moderate_organisation if kind == CORRECTION else permissions.can_decide_organisation
+    return [u for u in users.distinct().order_by("pk") if rule(u, organisation)]
 
 
 def _anchor(kind: str, key: str | int) -> str:
@@ -120,7 +120,7 @@ def queue_item_added(
     words (the fields a change touches). Returns the number of mails queued."""
     base = site_url(base_url)
     sent = 0
-    deciders = _deciders(organisation, network)
+    deciders = _deciders(organisation, network, kind)
     for user in deciders:
         if mode_of(user) == m.NotificationMode.DIGEST:
             continue
