@@ -49,7 +49,7 @@ def claim_create(*, user: User, organisation: m.Organisation, message: str = "",
         kind=notifications.CLAIM,
         organisation=organisation,
         key=claim.pk,
-        details=[user.email or user.username],
+        details=[notifications.Worded(notifications.ASKED_BY, email=user.email or user.username)],
         base_url=base_url,
     )
     return claim

@@ -93,10 +93,21 @@ def correction_suggest(
     notifications.queue_item_added(
         kind=notifications.CORRECTION,
         organisation=organisation,
-        details=[str(correction.get_kind_display()), text[:300]],
+        key=correction.pk,
+        details=[_KindLabel(correction), text[:300]],
         base_url=base_url,
     )
     return correction
+
+
+class _KindLabel:
+    """The kind's label in the reader's language."""
+
+    def __init__(self, correction: m.Correction) -> None:
+        self.correction = correction
+
+    def __str__(self) -> str:
+        return str(m.CorrectionKind(self.correction.kind).label)
 
 
 def _tell_owners(correction: m.Correction, *, base_url: str) -> None:

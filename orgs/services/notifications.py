@@ -51,6 +51,8 @@ KIND_LABELS = {
 }
 ITEM_SUBJECT = gettext_lazy("Help Locator: %(what)s — %(name)s")
 DIGEST_SUBJECT = gettext_lazy("Help Locator: %(count)s new in your queue")
+ASKED_BY = gettext_lazy("Asked by: %(email)s")
+SENT_BACK = gettext_lazy("Corrected and sent back after a rejection. The reason then: %(reason)s")
 UNKNOWN_MODE = gettext_lazy("Choose an e-mail for each item or one digest a day.")
 UNKNOWN_LANGUAGE = gettext_lazy("Choose one of the site's languages.")
 # Digests go out once a day; a second run on the same day (a timer catching
@@ -102,7 +104,13 @@ def _deciders(organisation: m.Organisation, network: m.Network | None, kind: str
 
 
 def _anchor(kind: str, key: str | int) -> str:
-    prefix = {REGISTRATION: "org-", CHANGE: "change-", CLAIM: "claim-", MEMBERSHIP: "membership-"}.get(kind)
+    prefix = {
+        REGISTRATION: "org-",
+        CHANGE: "change-",
+        CLAIM: "claim-",
+        MEMBERSHIP: "membership-",
+        CORRECTION: "correction-",
+    }.get(kind)
     return f"#{prefix}{key}" if prefix else ""
 
 
@@ -225,6 +233,16 @@ def membership_applied(ms: m.Membership, *, base_url: str = "") -> None:
     if ms.organisation.status == m.PublicationStatus.PENDING:
         return
     queue_item_added(kind=MEMBERSHIP, organisation=ms.organisation, key=ms.pk, network=ms.network, base_url=base_url)
+
+
+class Worded:
+    """A message and its arguments, worded when the mail is written (in the reader's language)."""
+
+    def __init__(self, message: Promise, **args: object) -> None:
+        self.message, self.args = message, args
+
+    def __str__(self) -> str:
+        return str(self.message) % self.args
 
 
 class _Summary:

@@ -232,8 +232,8 @@ def test_a_rejected_listing_is_corrected_and_published_then_a_visitor_suggests_a
     coordinator_body = _keep(to_coordinator, name, "mail-6-correction-coordinator")
     assert "+7 4812 00-00-00" in owner_body and "+7 4812 00-00-00" in coordinator_body
     assert _links(owner_body) == [f"{url}/partner/o/org/"]
-    assert _links(coordinator_body)[0] == f"{url}/partner/moderation/"
-    page.goto(_links(owner_body)[0])
     correction = m.Correction.objects.get()
+    assert _links(coordinator_body)[0] == f"{url}/partner/moderation/#correction-{correction.pk}"
+    page.goto(_links(owner_body)[0])
     assert page.locator(f"#correction-{correction.pk}").count() == 1
     _shot(page, name, "9-owner-sees-correction")
