@@ -102,6 +102,7 @@ def test_a_future_owner_claims_her_listing_and_the_coordinator_approves(
 
     # 1. From the public page: "Is this your organisation?", then sign in.
     page.goto(f"{url}/o/tebe-poveryat/")
+    _shot(page, name, "0-public-page")
     page.click("#claim-link")
     page.wait_for_url("**/accounts/login/**")
     _sign_in(page, CLAIMANT)
