@@ -264,7 +264,7 @@ class DigestResult:
     nothing_new: int = 0
 
 
-def _digest_items(user: User, since: dt.datetime | None) -> dict[str, list[tuple[str, dt.datetime]]]:
+def _digest_items(user: User) -> dict[str, list[tuple[str, dt.datetime]]]:
     """What waits in this person's queue: (organisation name, since when) per kind."""
     from orgs.corrections import corrections_open
     from orgs.moderation import moderation_queue
@@ -305,7 +305,7 @@ def digest_send(*, base_url: str = "", now: dt.datetime | None = None) -> Digest
             user = pref.user
             if not (permissions.is_moderator(user) or permissions.coordinated_network_ids(user)):
                 continue
-            items = _digest_items(user, pref.digest_sent_at)
+            items = _digest_items(user)
             new = sum(
                 1
                 for rows in items.values()
