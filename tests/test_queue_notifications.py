@@ -76,13 +76,21 @@ def test_a_digest_reader_gets_no_mail_per_item_but_a_digest_once_a_day(coalition
     assert result.sent == 0 and result.nothing_new == 1
 
 
-def test_a_change_request_names_the_fields_in_words(coalition) -> None:
+def test_a_change_request_names_the_fields_in_words(coalition, settings) -> None:
+    settings.PUBLIC_BASE_URL = BASE
     _network, coordinator, member = coalition
     owner = people.user("owner")
     m.OrganisationAccess.objects.create(organisation=member, user=owner)
     services.organisation_update(user=owner, organisation=member, changes={"name": "АНО «Тебе поверят» (новое)"})
     (msg,) = _to(coordinator.email)
-    assert "- Name" in msg.body and "name\n" not in msg.body
+    assert "- Name: «АНО «Тебе поверят»» → «АНО «Тебе поверят» (новое)»" in msg.body
+    # The owner's own decision mail names the same change once it is decided.
+    cr = m.ChangeRequest.objects.get()
+    mail.outbox.clear()
+    services.change_request_decide(user=coordinator, change_request=cr, approve=False, reason="Нет в реестре")
+    (decision,) = _to(owner.email)
+    assert "«АНО «Тебе поверят» (новое)»" in decision.body and "Нет в реестре" in decision.body
+    assert f"{BASE}/partner/o/member/" in decision.body
 
 
 def test_a_registration_that_applies_is_one_mail_to_that_coalition(coalition) -> None:

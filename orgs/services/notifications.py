@@ -203,6 +203,9 @@ CHANGE_LABELS: dict[str, Promise | str] = {
 }
 
 
+SHOWN_AS_TEXT = {"name", "ogrn", "inn", "address", "city", "region"}
+
+
 def change_summary(cr: m.ChangeRequest) -> list[str]:
     """What a change request asks, one line each, in the active language."""
     place = cr.changes.get("location")
@@ -215,9 +218,15 @@ def change_summary(cr: m.ChangeRequest) -> list[str]:
             str(gettext_lazy("Removing the place “%(place)s”")) % {"place": old.get("name") or old.get("city") or ""}
         ]
     lines = []
-    for field in cr.changes:
+    for field, change in cr.changes.items():
         label = str(CHANGE_LABELS.get(field, gettext_lazy("Other details")))
-        lines.append(label if not cr.location_id else f"{cr.location}: {label}")
+        if cr.location_id:
+            label = f"{cr.location}: {label}"
+        old, new = (change or {}).get("old"), (change or {}).get("new")
+        # Words are shown as they were and will be; a point, a list or a code only by its label.
+        if field in SHOWN_AS_TEXT and isinstance(new, str):
+            label = f"{label}: «{old or '—'}» → «{new or '—'}»"
+        lines.append(label)
     return lines
 
 
