@@ -86,6 +86,9 @@ def test_a_rejected_listing_is_corrected_and_sent_back(settings) -> None:
     assert client.post("/partner/o/org/resubmit/").status_code == 302
     org.refresh_from_db()
     assert org.status == m.PublicationStatus.PENDING
+    # No coalition looks after it: the site's coordinators hear why it came back.
+    (note,) = mail.outbox
+    assert note.to == [settings.COORDINATORS_EMAIL] and "Нет адреса" in note.body
     # Only a rejected listing goes back; a stranger cannot send it.
     assert client.post("/partner/o/org/resubmit/").status_code == 302
     with pytest.raises(ValidationError) as refused:

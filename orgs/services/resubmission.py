@@ -26,5 +26,11 @@ def organisation_resubmit(*, user: User, organisation: m.Organisation, base_url:
         raise ValidationError({"status": [NOT_REJECTED]})
     org.status = m.PublicationStatus.PENDING
     _save(org, prefix="")
-    notifications.queue_item_added(kind=notifications.REGISTRATION, organisation=org, key=org.slug, base_url=base_url)
+    notifications.queue_item_added(
+        kind=notifications.REGISTRATION,
+        organisation=org,
+        key=org.slug,
+        details=[notifications.Worded(notifications.SENT_BACK, reason=org.moderation_reason or "—")],
+        base_url=base_url,
+    )
     return org

@@ -148,10 +148,14 @@ def test_a_future_owner_claims_her_listing_and_the_coordinator_approves(
     mails = _arrived(smtp_sink, 2)
     (decision,) = _to(mails, CLAIMANT)
     with translation.override("ru"):
-        assert str(services.decision_mail.CLAIM_SUBJECT) % {
-            "name": "АНО «Тебе поверят»",
-            "decision": m.Decision.APPROVED.label,
-        } == str(decision["Subject"]).strip()
+        assert (
+            str(services.decision_mail.CLAIM_SUBJECT)
+            % {
+                "name": "АНО «Тебе поверят»",
+                "decision": m.Decision.APPROVED.label,
+            }
+            == str(decision["Subject"]).strip()
+        )
         body = _keep(decision, name, "mail-2-claimant")
         assert (
             gettext(
@@ -203,6 +207,7 @@ def test_a_rejected_listing_is_corrected_and_published_then_a_visitor_suggests_a
     # 2. The coordinator is told, opens the item and publishes it.
     (note,) = _to(_arrived(smtp_sink, 1), COORDINATOR)
     body = _keep(note, name, "mail-3-resubmitted")
+    assert "Не указан телефон для связи" in body  # why it came back
     queue_link = _links(body)[0]
     assert queue_link == f"{url}/partner/moderation/#org-org"
     coordinator = make_site(viewport=VIEWPORTS[name])
