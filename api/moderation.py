@@ -141,7 +141,9 @@ class DecideChangeRequestView(PartnerView):
     def post(self, request: Request, pk: int) -> Response:
         cr = lookups.visible_change_request(request.user, pk)
         data = valid(DecisionInput, request)
-        cr = services.change_request_decide(user=signed_in_user(request), change_request=cr, **data)
+        cr = services.change_request_decide(
+            user=signed_in_user(request), change_request=cr, base_url=request.build_absolute_uri("/"), **data
+        )
         return Response(IdStatusOutput(cr).data)
 
 
@@ -152,7 +154,9 @@ class DecideClaimView(PartnerView):
     def post(self, request: Request, pk: int) -> Response:
         claim = lookups.visible_claim(request.user, pk)
         data = valid(DecisionInput, request)
-        claim = services.claim_decide(user=signed_in_user(request), claim=claim, **data)
+        claim = services.claim_decide(
+            user=signed_in_user(request), claim=claim, base_url=request.build_absolute_uri("/"), **data
+        )
         return Response(IdStatusOutput(claim).data)
 
 

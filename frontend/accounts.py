@@ -33,7 +33,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse, reverse_lazy
 from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_decode, urlsafe_base64_encode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -128,14 +128,22 @@ def _send(*, request: HttpRequest, to: str, subject: str, template: str, context
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
 
 
-def activation_link(request: HttpRequest, user: User) -> str:
+def activation_link(request: HttpRequest, user: User, next_url: str = "") -> str:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     path_ = reverse("frontend:activate", kwargs={"uidb64": uid, "token": activation_tokens.make_token(user)})
-    return request.build_absolute_uri(path_)
+    # Where the person was going (a claim of a listing): back there after signing in.
+    return request.build_absolute_uri(path_ + (f"?{urlencode({'next': next_url})}" if next_url else ""))
+
+
+def _safe_next(request: HttpRequest, value: str) -> str:
+    """A local address to return to, or nothing."""
+    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}) and value.startswith("/"):
+        return value
+    return ""
 
 
 @transaction.atomic
-def account_signup(*, request: HttpRequest, email: str, password: str) -> User | None:
+def account_signup(*, request: HttpRequest, email: str, password: str, next_url: str = "") -> User | None:
     """Create an inactive account and e-mail its activation link.
 
     When the address already has an account, nothing is created and that
@@ -157,7 +165,7 @@ def account_signup(*, request: HttpRequest, email: str, password: str) -> User |
             template="frontend/email/signup_existing.txt",
             context={
                 "user": existing,
-                "activation_link": None if existing.is_active else activation_link(request, existing),
+                "activation_link": None if existing.is_active else activation_link(request, existing, next_url),
                 "reset_link": request.build_absolute_uri(reverse("frontend:password_reset")),
             },
         )
@@ -168,7 +176,7 @@ def account_signup(*, request: HttpRequest, email: str, password: str) -> User |
         to=email,
         subject=_("Help Locator: confirm your e-mail address"),
         template="frontend/email/activation.txt",
-        context={"user": user, "activation_link": activation_link(request, user)},
+        context={"user": user, "activation_link": activation_link(request, user, next_url)},
     )
     return user
 
@@ -196,16 +204,26 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("frontend:partner:dashboard")
     form = SignUpForm(request.POST or None)
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next") or "")
     if request.method == "POST" and form.is_valid():
-        account_signup(request=request, email=form.cleaned_data["email"], password=form.cleaned_data["password1"])
+        account_signup(
+            request=request,
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            next_url=next_url,
+        )
         return render(request, "registration/signup_sent.html", {"email": form.cleaned_data["email"]})
-    return render(request, "registration/signup.html", {"form": form})
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
 def activate(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     user = account_activate(uidb64=uidb64, token=token)
     if user is None:
         return render(request, "registration/activation_failed.html", {"message": LINK_INVALID}, status=400)
+    next_url = _safe_next(request, request.GET.get("next", ""))
+    if next_url:
+        messages.success(request, _("Your e-mail address is confirmed. Sign in to continue."))
+        return redirect(f"{reverse('frontend:login')}?{urlencode({'next': next_url})}")
     messages.success(request, _("Your e-mail address is confirmed. Sign in to register your organisation."))
     return redirect("frontend:login")
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from frontend import views
+from frontend import corrections, views
 
 app_name = "frontend"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("embed/", views.embed, name="embed"),
     path("o/<slug:slug>/", views.organisation, name="organisation"),
+    path("o/<slug:slug>/correction/", corrections.correction, name="correction"),
     path("networks/", views.network_list, name="network_list"),
     path("networks/<slug:slug>/", views.network, name="network"),
     path("centres/", views.centre_list, name="centre_list"),

@@ -361,6 +361,8 @@ QUICK_EXIT_URL = env_str("QUICK_EXIT_URL", "https://yandex.ru/pogoda/")
 # still without an expert is answered "no expert" so she can look elsewhere.
 PRESS_DEADLINE_MARGIN_HOURS = env_int("PRESS_DEADLINE_MARGIN_HOURS", 3)
 COORDINATORS_EMAIL = env_str("COORDINATORS_EMAIL", env_str("DEFAULT_FROM_EMAIL", "help-locator@localhost"))
+# The site's address for links in mails sent without a request at hand (the jobs, queue notifications).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "")
 # Who may put the /embed/ widget in a frame (CSP frame-ancestors); every other
 # page refuses to be framed (X_FRAME_OPTIONS below).
 EMBED_FRAME_ANCESTORS = env_str("EMBED_FRAME_ANCESTORS", "*")

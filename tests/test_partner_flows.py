@@ -374,11 +374,12 @@ def test_service_edits_set_the_city_area_and_name_the_field_to_fix(partner) -> N
 def test_decision_emails_say_the_decision_even_without_a_reason(mailoutbox) -> None:
     org = f.OrganisationFactory(name="Дом надежды")
     requester = User.objects.create_user("owner2", "owner2@example.org", "a-long-password-1")
-    claim = services.claim_create(user=requester, organisation=org)
+    claim = services.claim_create(user=requester, organisation=org, message="Директор, +7 900 000-00-00")
     moderator = User.objects.create_superuser("root2", "root2@example.org", "a-long-password-1")
     services.claim_decide(user=moderator, claim=claim, approve=True)
     assert mailoutbox[-1].to == ["owner2@example.org"]
-    assert "Дом надежды" in mailoutbox[-1].body and str(m.Decision.APPROVED.label) in mailoutbox[-1].body
+    assert str(m.Decision.APPROVED.label) in mailoutbox[-1].subject
+    assert "Дом надежды" in mailoutbox[-1].body and "approved" in mailoutbox[-1].body
 
 
 @pytest.mark.usefixtures("taxonomy")

@@ -15,6 +15,7 @@ from orgs.permissions import signed_in_user
 
 
 class ClaimInput(JSONInput):
+    # Required by the service (orgs.services.claims), which names "message" when it is empty.
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
 
@@ -27,5 +28,10 @@ class ClaimView(PartnerView):
     def post(self, request: Request, slug: str) -> Response:
         org = lookups.visible_organisation(request.user, slug)
         data = valid(ClaimInput, request)
-        claim = services.claim_create(user=signed_in_user(request), organisation=org, message=data["message"])
+        claim = services.claim_create(
+            user=signed_in_user(request),
+            organisation=org,
+            message=data["message"],
+            base_url=request.build_absolute_uri("/"),
+        )
         return Response(IdStatusOutput(claim).data, status=status.HTTP_201_CREATED)

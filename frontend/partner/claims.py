@@ -24,7 +24,12 @@ def claim(request: HttpRequest, slug: str) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         try:
-            services.claim_create(user=signed_in_user(request), organisation=org, message=form.cleaned_data["message"])
+            services.claim_create(
+                user=signed_in_user(request),
+                organisation=org,
+                message=form.cleaned_data["message"],
+                base_url=request.build_absolute_uri("/"),
+            )
         except ValidationError as exc:
             errors = attach_service_errors(exc, main=form)
         else:

@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from orgs import models as m
 from orgs import permissions, quality
+from orgs.corrections import corrections_open
 from orgs.moderation import moderation_queue
 from orgs.permissions import signed_in_user
 
@@ -37,6 +38,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if moderates:
         queue = moderation_queue(user=user)
         queue_size = sum(len(queue[k]) for k in ("organisations", "change_requests", "claims", "memberships"))
+        queue_size += corrections_open(user).count()
     return render(
         request,
         "frontend/partner/dashboard.html",

@@ -22,6 +22,7 @@ from frontend.partner.forms.locations import VISIBILITY_LABELS
 from frontend.partner.service_errors import messages_of
 from orgs import lookups, permissions, services
 from orgs import models as m
+from orgs.corrections import corrections_open
 from orgs.moderation import moderation_queue
 from orgs.permissions import signed_in_user
 
@@ -116,6 +117,7 @@ def _queue_context(user: User, failed: Failed | None = None) -> dict[str, Any]:
         "is_moderator": permissions.is_moderator(user),
         "visibility_labels": VISIBILITY_LABELS,
         "role_labels": labels.ROLES,
+        "corrections": list(corrections_open(user)),
     }
 
 
@@ -180,7 +182,13 @@ def decide_change(request: HttpRequest, pk: int) -> HttpResponse:
     cr = lookups.visible_change_request(user, pk)
     reason = request.POST.get("reason", "")
     try:
-        cr = services.change_request_decide(user=user, change_request=cr, approve=_approve(request), reason=reason)
+        cr = services.change_request_decide(
+            user=user,
+            change_request=cr,
+            approve=_approve(request),
+            reason=reason,
+            base_url=request.build_absolute_uri("/"),
+        )
     except ValidationError as exc:
         return _refused(request, user, Failed("change", str(pk), messages_of(exc), reason))
     return _decided(request, _("The change is %(decision)s.") % {"decision": cr.get_status_display().lower()})
@@ -193,7 +201,9 @@ def decide_claim(request: HttpRequest, pk: int) -> HttpResponse:
     item = lookups.visible_claim(user, pk)
     reason = request.POST.get("reason", "")
     try:
-        item = services.claim_decide(user=user, claim=item, approve=_approve(request), reason=reason)
+        item = services.claim_decide(
+            user=user, claim=item, approve=_approve(request), reason=reason, base_url=request.build_absolute_uri("/")
+        )
     except ValidationError as exc:
         return _refused(request, user, Failed("claim", str(pk), messages_of(exc), reason))
     return _decided(request, _("The request is %(decision)s.") % {"decision": item.get_status_display().lower()})

@@ -28,6 +28,7 @@ from frontend.partner.service_errors import attach_service_errors
 from frontend.partner.shared import org_for, say_saved, with_one_more
 from orgs import lookups, permissions, services
 from orgs import models as m
+from orgs.corrections import corrections_of
 from orgs.permissions import signed_in_user
 
 
@@ -57,6 +58,9 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
             "can_manage_editors": permissions.can_manage_editors(user, org),
             "identifiers": list(org.identifiers.all()),
             "visibility_labels": VISIBILITY_LABELS,
+            "corrections": list(corrections_of(org))
+            if can_edit or permissions.can_decide_organisation(user, org)
+            else [],
         },
     )
 

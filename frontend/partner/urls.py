@@ -14,9 +14,11 @@ from frontend.partner import (
     locations,
     memberships,
     moderation,
+    notifications,
     organisation,
     quality,
     registration,
+    resubmit,
     services,
 )
 
@@ -47,6 +49,9 @@ urlpatterns = [
     ),
     path("partner/o/<slug:slug>/apply/", memberships.apply, name="apply"),
     path("partner/moderation/", moderation.moderation, name="moderation"),
+    path("partner/notifications/", notifications.notifications, name="notifications"),
+    path("partner/o/<slug:slug>/resubmit/", resubmit.resubmit, name="resubmit"),
+    path("partner/corrections/<int:pk>/done/", resubmit.correction_done, name="correction_done"),
     path("partner/moderation/coordinators/", coordinators.coordinators, name="coordinators"),
     path(
         "partner/moderation/coordinators/<slug:slug>/appoint/",

@@ -14,6 +14,7 @@
 - ``press``: experts, journalists' requests, invitations and disclosures.
 - ``search``: the search engine's derived rows and map cluster cells.
 - ``gazetteer``: towns and cities (GeoNames).
+- ``notifications``: how a person hears about their work; visitors' corrections.
 - ``outbox``: outgoing e-mail, sent after the transaction commits.
 - ``base``: shared validators and the timestamps.
 
@@ -64,6 +65,12 @@ from orgs.models.directory import (
 )
 from orgs.models.gazetteer import Place
 from orgs.models.moderation import ChangeRequest, Claim, Decision, ModerationItem
+from orgs.models.notifications import (
+    Correction,
+    CorrectionKind,
+    NotificationMode,
+    NotificationPreference,
+)
 from orgs.models.outbox import OutgoingEmail, OutgoingEmailStatus
 from orgs.models.press import (
     Disclosure,
@@ -91,6 +98,8 @@ __all__ = [
     "ChangeRequest",
     "Claim",
     "ClusterCell",
+    "Correction",
+    "CorrectionKind",
     "Decision",
     "Disclosure",
     "EditorInvitationStatus",
@@ -106,6 +115,8 @@ __all__ = [
     "ModerationItem",
     "Network",
     "NetworkCoordinator",
+    "NotificationMode",
+    "NotificationPreference",
     "OpeningHours",
     "Organisation",
     "OrganisationAccess",

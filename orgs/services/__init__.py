@@ -9,6 +9,10 @@ API are thin shells around these functions.
 - ``editing``: an organisation's own fields, its registry identifiers, its services.
 - ``locations``: a listing's places, edited, added and removed.
 - ``moderation``: decisions on listings, change requests and claims.
+- ``decision_mail``: what partners are told about those decisions.
+- ``claims``, ``corrections``, ``resubmission``: "this is us", a visitor's
+  correction, a rejected listing sent for checking again.
+- ``notifications``: coordinators told of new items (each, or a daily digest).
 - ``editors``: invitations to edit a listing, removing an editor.
 - ``membership``: applying to a coalition, recommendations, the coordinator's decision.
 - ``coordinators``: a site moderator appoints or removes a coalition's coordinators.
@@ -24,6 +28,7 @@ its public surface. Reads live in ``orgs.selectors`` and ``orgs.moderation``.
 from __future__ import annotations
 
 from orgs.duplicates import Duplicate
+from orgs.services.claims import ALREADY_MANAGES, CLAIM_MESSAGE_REQUIRED, CLAIM_PENDING, claim_create
 from orgs.services.common import (
     DUPLICATE_IDENTIFIER,
     LAST_PLACE,
@@ -42,6 +47,12 @@ from orgs.services.coordinators import (
     SEVERAL_ACCOUNTS,
     coordinator_appoint,
     coordinator_remove,
+)
+from orgs.services.corrections import (
+    CORRECTION_TEXT_REQUIRED,
+    CorrectionsLimited,
+    correction_resolve,
+    correction_suggest,
 )
 from orgs.services.editing import (
     GATED_ORGANISATION_FIELDS,
@@ -100,16 +111,17 @@ from orgs.services.membership import (
 from orgs.services.moderation import (
     ALREADY_DECIDED,
     change_request_decide,
-    claim_create,
     claim_decide,
     organisation_moderate,
 )
+from orgs.services.notifications import digest_send, notification_preference_set
 from orgs.services.registration import (
     SIMILAR_NAME,
     DuplicateSuspected,
     organisation_duplicates,
     organisation_register,
 )
+from orgs.services.resubmission import NOT_REJECTED, organisation_resubmit
 
 __all__ = [  # noqa: RUF022 - grouped by the module each name lives in, not alphabetically
     # registration
@@ -137,9 +149,21 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in, not alph
     # moderation
     "ALREADY_DECIDED",
     "change_request_decide",
-    "claim_create",
     "claim_decide",
     "organisation_moderate",
+    # claims, corrections, resubmission, notifications
+    "ALREADY_MANAGES",
+    "CLAIM_MESSAGE_REQUIRED",
+    "CLAIM_PENDING",
+    "CORRECTION_TEXT_REQUIRED",
+    "NOT_REJECTED",
+    "CorrectionsLimited",
+    "claim_create",
+    "correction_resolve",
+    "correction_suggest",
+    "digest_send",
+    "notification_preference_set",
+    "organisation_resubmit",
     # editors
     "ALREADY_HAS_ACCESS",
     "INVITATION_DECIDED",

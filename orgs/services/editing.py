@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from orgs import models as m
 from orgs import permissions
 from orgs.services.common import DUPLICATE_IDENTIFIER, NOT_ALLOWED, _require, _save, waits_for_approval
+from orgs.services.notifications import change_requested
 
 # Fields of a published organisation that change only after a moderator agrees:
 # they decide who the listing says it is (its places are gated in ``locations``).
@@ -84,10 +85,12 @@ def organisation_update(
             _identifiers_replace(org, new_identifiers)
     if defer and gated:
         old = {f: old_identifiers if f == "identifiers" else getattr(org, f) for f in gated}
-        return m.ChangeRequest.objects.create(
-            organisation=org,
-            requested_by=user,
-            changes={f: {"old": old[f], "new": v} for f, v in gated.items()},
+        return change_requested(
+            m.ChangeRequest.objects.create(
+                organisation=org,
+                requested_by=user,
+                changes={f: {"old": old[f], "new": v} for f, v in gated.items()},
+            )
         )
     return None
 

@@ -27,6 +27,7 @@ from orgs.services.common import (
     _save,
     waits_for_approval,
 )
+from orgs.services.notifications import change_requested
 
 # Fields of a published listing's place that change only after a moderator agrees:
 # they decide where people will go.
@@ -116,11 +117,13 @@ def location_update(*, user: User, location: m.Location, changes: Mapping[str, A
         for j, h in enumerate(hours):
             _save(m.OpeningHours(location=loc, **h), prefix=f"hours.{j}.")
     if defer and gated:
-        return m.ChangeRequest.objects.create(
-            organisation=org,
-            location=loc,
-            requested_by=user,
-            changes={f: {"old": _jsonable(getattr(loc, f)), "new": _jsonable(v)} for f, v in gated.items()},
+        return change_requested(
+            m.ChangeRequest.objects.create(
+                organisation=org,
+                location=loc,
+                requested_by=user,
+                changes={f: {"old": _jsonable(getattr(loc, f)), "new": _jsonable(v)} for f, v in gated.items()},
+            )
         )
     return None
 
@@ -208,10 +211,12 @@ def location_add(*, user: User, organisation: m.Organisation, data: Mapping[str,
     if not waits_for_approval(user, org):
         return _location_create(org, data, prefix="")
     location, hours = _location_build(org, data, prefix="")
-    return m.ChangeRequest.objects.create(
-        organisation=org,
-        requested_by=user,
-        changes={"location": {"old": None, "new": _location_snapshot(location, hours)}},
+    return change_requested(
+        m.ChangeRequest.objects.create(
+            organisation=org,
+            requested_by=user,
+            changes={"location": {"old": None, "new": _location_snapshot(location, hours)}},
+        )
     )
 
 
@@ -233,9 +238,11 @@ def location_remove(*, user: User, location: m.Location) -> m.ChangeRequest | No
         return None
     if org.change_requests.filter(status=m.Decision.PENDING, location=loc, changes__has_key="location").exists():
         raise ValidationError({"location": [REMOVAL_PENDING]})
-    return m.ChangeRequest.objects.create(
-        organisation=org,
-        location=loc,
-        requested_by=user,
-        changes={"location": {"old": _location_snapshot(loc, loc.hours.all()), "new": None}},
+    return change_requested(
+        m.ChangeRequest.objects.create(
+            organisation=org,
+            location=loc,
+            requested_by=user,
+            changes={"location": {"old": _location_snapshot(loc, loc.hours.all()), "new": None}},
+        )
     )

@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from orgs import models as m
 from orgs import permissions
-from orgs.services.common import NOT_ALLOWED, NOT_COORDINATOR, _decision_body, _notify, _owner_emails, _require, _save
+from orgs.services import decision_mail, notifications
+from orgs.services.common import NOT_ALLOWED, NOT_COORDINATOR, _require, _save
 
 NOT_A_MEMBER = gettext_lazy("Only active members of this coalition may recommend.")
 OWN_RECOMMENDATION = gettext_lazy("An organisation cannot recommend itself.")
@@ -34,6 +35,7 @@ def membership_apply(*, user: User, organisation: m.Organisation, network: m.Net
         raise ValidationError({"role": [ROLE_NOT_OFFERED % {"role": role}]})
     membership = m.Membership(organisation=organisation, network=network, role=role, status=m.MembershipStatus.APPLIED)
     _save(membership, prefix="", exclude=["decided_by"])
+    notifications.membership_applied(membership)
     return membership
 
 
@@ -100,10 +102,5 @@ def membership_decide(
     ms.decided_by = user
     ms.note = reason or ms.note
     _save(ms, prefix="")
-    _notify(
-        to=_owner_emails(ms.organisation),
-        subject=_("Help Locator: %(network)s — %(status)s")
-        % {"network": network.name, "status": ms.get_status_display()},
-        body=_decision_body(f"{ms.organisation.name} — {network.name}", ms.get_status_display(), reason),
-    )
+    decision_mail.membership_decided(ms, reason=reason)
     return ms

@@ -7,25 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from orgs import models as m
 from orgs import permissions
+from orgs.services import decision_mail
 from orgs.services.common import (
     NO_PRESENCE,
-    NOT_ALLOWED,
     NOT_COORDINATOR,
-    _decision_body,
     _ensure_presence_without,
-    _notify,
-    _owner_emails,
     _require,
     _save,
     has_presence,
@@ -68,41 +63,13 @@ def organisation_moderate(
     if status == m.PublicationStatus.PUBLISHED and org.last_verified_at is None:
         org.last_verified_at = timezone.localdate()
     _save(org, prefix="")
-    _notify(
-        to=_owner_emails(org),
-        subject=_("Help Locator: %(name)s — %(status)s") % {"name": org.name, "status": org.get_status_display()},
-        body=_moderation_body(org, reason=reason, base_url=base_url),
-    )
+    decision_mail.organisation_decided(org, reason=reason, base_url=base_url)
     return org
-
-
-def _moderation_body(org: m.Organisation, *, reason: str, base_url: str) -> str:
-    """The decision, its reason, and the one thing the owner can do next."""
-    base = base_url.rstrip("/")
-    public = f"{base}{reverse('frontend:organisation', args=[org.slug])}" if base else ""
-    manage = f"{base}{reverse('frontend:partner:organisation', args=[org.slug])}" if base else ""
-    lines = [_decision_body(org.name, str(org.get_status_display()).lower(), reason)]
-    if org.status == m.PublicationStatus.PUBLISHED:
-        lines.append(_("People can now find it in the directory and on the map."))
-        if public:
-            lines.append(_("The listing: %(url)s") % {"url": public})
-        lines.append(_("Keep it current: the site will ask you to confirm it from time to time."))
-    else:
-        lines.append(
-            _(
-                "It is not shown to the public now. Correct what the reason says on your listing's page, "
-                "then write to the coordinators at %(email)s to have it checked again."
-            )
-            % {"email": settings.COORDINATORS_EMAIL}
-        )
-    if manage:
-        lines.append(_("Your listing's page: %(url)s") % {"url": manage})
-    return "\n\n".join(lines)
 
 
 @transaction.atomic
 def change_request_decide(
-    *, user: User, change_request: m.ChangeRequest, approve: bool, reason: str = ""
+    *, user: User, change_request: m.ChangeRequest, approve: bool, reason: str = "", base_url: str = ""
 ) -> m.ChangeRequest:
     _require(permissions.can_decide_organisation(user, change_request.organisation), NOT_COORDINATOR)
     cr = m.ChangeRequest.objects.select_for_update().get(pk=change_request.pk)
@@ -111,26 +78,12 @@ def change_request_decide(
     _decide(cr, user=user, approve=approve, reason=reason)
     if approve:
         _apply_change_request(cr)
-    _notify(
-        to=[cr.requested_by.email, *_owner_emails(cr.organisation)],
-        subject=_("Help Locator: your change to %(name)s was %(decision)s")
-        % {"name": cr.organisation.name, "decision": cr.get_status_display()},
-        body=_decision_body(cr.organisation.name, cr.get_status_display(), reason),
-    )
+    decision_mail.change_decided(cr, reason=reason, base_url=base_url)
     return cr
 
 
 @transaction.atomic
-def claim_create(*, user: User, organisation: m.Organisation, message: str = "") -> m.Claim:
-    """ "This is us": ask to manage an existing listing."""
-    _require(bool(user.is_authenticated and user.is_active), NOT_ALLOWED)
-    claim = m.Claim(organisation=organisation, requested_by=user, message=message)
-    _save(claim, prefix="", exclude=["decided_by"])
-    return claim
-
-
-@transaction.atomic
-def claim_decide(*, user: User, claim: m.Claim, approve: bool, reason: str = "") -> m.Claim:
+def claim_decide(*, user: User, claim: m.Claim, approve: bool, reason: str = "", base_url: str = "") -> m.Claim:
     _require(permissions.can_decide_organisation(user, claim.organisation), NOT_COORDINATOR)
     claim = m.Claim.objects.select_for_update().get(pk=claim.pk)
     _decide(claim, user=user, approve=approve, reason=reason)
@@ -138,12 +91,7 @@ def claim_decide(*, user: User, claim: m.Claim, approve: bool, reason: str = "")
         m.OrganisationAccess.objects.get_or_create(
             organisation=claim.organisation, user=claim.requested_by, defaults={"role": m.AccessRole.OWNER}
         )
-    _notify(
-        to=[claim.requested_by.email],
-        subject=_("Help Locator: your request to manage %(name)s was %(decision)s")
-        % {"name": claim.organisation.name, "decision": claim.get_status_display()},
-        body=_decision_body(claim.organisation.name, claim.get_status_display(), reason),
-    )
+    decision_mail.claim_decided(claim, reason=reason, base_url=base_url)
     return claim
 
 

@@ -21,6 +21,7 @@ from orgs.duplicates import Duplicate
 from orgs.gazetteer import transliterate_ru
 from orgs.locks import xact_lock
 from orgs.search import index as search_index
+from orgs.services import notifications
 from orgs.services.common import (
     DUPLICATE_IDENTIFIER,
     NOT_ALLOWED,
@@ -135,4 +136,5 @@ def organisation_register(
         # with everything above rolled back, rather than at the moderator's desk.
         if not has_presence(org):
             raise ValidationError({"locations": [REGISTRATION_NO_PRESENCE]})
+    notifications.queue_item_added(kind=notifications.REGISTRATION, organisation=org, key=org.slug)
     return org
