@@ -37,6 +37,7 @@ from orgs.models.base import (
 from orgs.models.coalitions import (
     CENTRE_MAX_RADIUS_M,
     ActivePeopleCentre,
+    CoordinatorInvitation,
     Membership,
     MembershipRole,
     MembershipStatus,
@@ -77,6 +78,7 @@ from orgs.models.search import ClusterCell, RemoteEntry, SearchEntry
 from orgs.models.taxonomy import Category, TargetGroup
 
 __all__ = [
+    "CoordinatorInvitation",
     "CENTRE_MAX_RADIUS_M",
     "COORDINATE_DECIMALS",
     "COUNTRY_CODE",
