@@ -29,7 +29,11 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             for application in form.applications():
                 network = m.Network.objects.get(slug=application["network"])
                 services.membership_apply(
-                    user=signed_in_user(request), organisation=org, network=network, role=application["role"]
+                    user=signed_in_user(request),
+                    organisation=org,
+                    network=network,
+                    role=application["role"],
+                    answers=application["answers"],
                 )
         except ValidationError as exc:
             for msg in messages_of(exc):

@@ -7,6 +7,7 @@ from django.urls import path
 
 from frontend.partner import (
     claims,
+    coalition,
     coordinators,
     dashboard,
     editors,
@@ -40,6 +41,15 @@ urlpatterns = [
     path("partner/o/<slug:slug>/restore/", organisation.restore, name="restore"),
     path("partner/o/<slug:slug>/apply/", memberships.apply, name="apply"),
     path("partner/moderation/", moderation.moderation, name="moderation"),
+    path("partner/coalitions/<slug:slug>/", coalition.coalition, name="coalition"),
+    path(
+        "partner/coalitions/<slug:slug>/memberships/<int:pk>/",
+        coalition.membership_decision,
+        name="coalition_decide",
+    ),
+    path("partner/coalitions/<slug:slug>/contact/", coalition.contact, name="coalition_contact"),
+    path("partner/coalitions/<slug:slug>/invite/", coalition.invite, name="coalition_invite"),
+    path("partner/coordinator-invitation/", coalition.coordinator_invitation, name="coordinator_invitation"),
     path("partner/moderation/coordinators/", coordinators.coordinators, name="coordinators"),
     path(
         "partner/moderation/coordinators/<slug:slug>/appoint/",

@@ -78,7 +78,6 @@ from orgs.models.search import ClusterCell, RemoteEntry, SearchEntry
 from orgs.models.taxonomy import Category, TargetGroup
 
 __all__ = [
-    "CoordinatorInvitation",
     "CENTRE_MAX_RADIUS_M",
     "COORDINATE_DECIMALS",
     "COUNTRY_CODE",
@@ -91,6 +90,7 @@ __all__ = [
     "ChangeRequest",
     "Claim",
     "ClusterCell",
+    "CoordinatorInvitation",
     "Decision",
     "Disclosure",
     "EditorInvitationStatus",

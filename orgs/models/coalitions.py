@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.core.validators import MaxValueValidator
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -36,15 +36,16 @@ class MembershipStatus(models.TextChoices):
 
 
 def validate_eligibility(value: object) -> None:
-    ok = isinstance(value, list) and all(
+    items = value if isinstance(value, list) else None
+    ok = items is not None and all(
         isinstance(item, dict)
         and isinstance(item.get("key"), str)
         and item["key"]
         and isinstance(item.get("text"), str)
         and item["text"].strip()
-        for item in value
+        for item in items
     )
-    if not ok or len({item["key"] for item in value}) != len(value):  # type: ignore[union-attr]
+    if items is None or not ok or len({item["key"] for item in items}) != len(items):
         raise ValidationError(_("Each condition needs a unique key and a text."))
 
 

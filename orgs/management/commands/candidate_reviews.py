@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand
-
 from django.utils import timezone
 
 from orgs import models as m
