@@ -234,7 +234,9 @@ def test_the_reminder_goes_once_before_the_term_ends_and_again_after_an_extensio
     assert out.getvalue().startswith("reminded: ")
 
 
-@pytest.mark.parametrize(("decision", "role", "status"), [("make_member", "member", "active"), ("end", "candidate", "ended")])
+@pytest.mark.parametrize(
+    ("decision", "role", "status"), [("make_member", "member", "active"), ("end", "candidate", "ended")]
+)
 def test_the_review_makes_a_member_or_ends_the_candidacy(candidate, coordinator, decision, role, status) -> None:
     services.membership_confirm_eligibility(user=coordinator, membership=candidate)
     ms = services.membership_decide(user=coordinator, membership=candidate, decision=decision, reason="Решение")
@@ -282,9 +284,14 @@ def test_suspend_and_restore_are_mailed_in_the_applicants_language_and_recorded(
     assert restored.status == "active"
     reasons = [h.history_change_reason for h in restored.history.order_by("history_date")]
     assert reasons[-2:] == ["suspend: Не отвечают", "restore: Ответили"]
-    excluded = services.membership_decide(user=coordinator, membership=ms, decision="exclude", reason="Решение собрания")
+    excluded = services.membership_decide(
+        user=coordinator, membership=ms, decision="exclude", reason="Решение собрания"
+    )
     assert excluded.status == "excluded"
-    assert services.membership_decide(user=coordinator, membership=ms, decision="restore", reason="Ошибка").status == "active"
+    assert (
+        services.membership_decide(user=coordinator, membership=ms, decision="restore", reason="Ошибка").status
+        == "active"
+    )
 
 
 def test_a_coordinator_of_another_coalition_decides_nothing(alliance, applicant, mailoutbox) -> None:
@@ -307,7 +314,10 @@ def test_a_coordinator_invites_a_co_coordinator_by_a_link_that_works_once(allian
     with pytest.raises(PermissionDenied):
         services.coordinator_invite(by=people.user("nobody"), network=alliance, email="co@example.org", accept_url="x")
     services.coordinator_invite(
-        by=coordinator, network=alliance, email="CO@example.org", accept_url="https://h.example/partner/coordinator-invitation/"
+        by=coordinator,
+        network=alliance,
+        email="CO@example.org",
+        accept_url="https://h.example/partner/coordinator-invitation/",
     )
     (message,) = mailoutbox
     assert message.to == ["co@example.org"] and "Альянс" in message.subject

@@ -83,7 +83,9 @@ def test_the_contact_address_is_edited_and_shown_publicly(world) -> None:
     client = people.pages_as(world["coordinator"])
     bad = client.post("/partner/coalitions/alliance/contact/", {"contact_email": "board at alliance"})
     assert bad.status_code == 400 and 'value="board at alliance"' in bad.content.decode()
-    assert client.post("/partner/coalitions/alliance/contact/", {"contact_email": "board@alliance.org"}).status_code == 302
+    assert (
+        client.post("/partner/coalitions/alliance/contact/", {"contact_email": "board@alliance.org"}).status_code == 302
+    )
     public = page_text(people.pages_as().get("/networks/alliance/"))
     assert "board@alliance.org" in public and "Три года практики" in public
     assert "2 recommendations from members" in public

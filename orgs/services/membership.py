@@ -106,12 +106,22 @@ def _org_link(base_url: str, organisation: m.Organisation) -> str:
 
 
 def _mail_organisation(
-    ms: m.Membership, *, subject: Promise, lines: list[Promise | str], base_url: str, **values: Any
+    ms: m.Membership,
+    *,
+    subject: Promise,
+    lines: list[Promise | str],
+    base_url: str,
+    headline: bool = False,
+    **values: Any,
 ) -> None:
     """The organisation's owners and editors are told in the language it applied in."""
     with translation.override(_language(ms.language)):
         context = {"org": ms.organisation.name, "network": ms.network.name, **values}
-        body = "\n\n".join(str(line) % context if "%(" in str(line) else str(line) for line in lines if str(line))
+        texts = [str(line) % context if "%(" in str(line) else str(line) for line in lines if str(line)]
+        if headline:
+            # The first line repeats the subject as a sentence, without the site's name before it.
+            texts[0] = texts[0].removeprefix("Help Locator: ").rstrip(".") + "."
+        body = "\n\n".join(texts)
         link = _org_link(base_url, ms.organisation)
         if link:
             body += "\n\n" + _("Your organisation's page: %(link)s") % {"link": link}
@@ -339,6 +349,7 @@ def membership_decide(
         subject=SUBJECTS[decision],
         lines=lines,
         base_url=base_url,
+        headline=True,
         reason=reason.strip(),
         until=ms.until.strftime("%d.%m.%Y") if ms.until else "",
     )
