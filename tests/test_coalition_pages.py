@@ -5,6 +5,7 @@ the admin that cannot change a membership's status past the rules."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -106,4 +107,53 @@ def test_the_admin_shows_status_read_only_and_ignores_a_posted_one(world) -> Non
     assert 'name="status"' not in form and 'name="role"' not in form
     client.post(url, {"status": "active", "role": "member", "source": "x"})
     ms = m.Membership.objects.get(pk=world["ms"].pk)
+    assert (ms.status, ms.role) == ("applied", "member")
+
+
+def test_an_application_sent_without_answers_is_answered_from_the_organisations_page(world) -> None:
+    org = f.OrganisationFactory(slug="late", name="Поздние")
+    m.OrganisationAccess.objects.create(organisation=org, user=world["owner"])
+    ms = services.membership_apply(user=world["owner"], organisation=org, network=world["net"], role="member")
+    client = people.pages_as(world["owner"])
+    assert 'name="elig_three_years"' in client.get("/partner/o/late/").content.decode()
+    url = reverse("frontend:partner:membership_answers", args=["late", ms.pk])
+    assert client.post(url, {"elig_three_years": "on"}).status_code == 302
+    assert m.Membership.objects.get(pk=ms.pk).answers == {"three_years": True}
+    assert people.pages_as(people.user("nosy")).post(url, {"elig_three_years": "on"}).status_code == 404
+
+
+def test_the_co_coordinators_link_opens_a_page_whose_button_accepts(world, mailoutbox) -> None:
+    invitee = people.user("co")
+    client = people.pages_as(world["coordinator"])
+    refused = client.post("/partner/coalitions/alliance/invite/", {"email": "bad"})
+    assert refused.status_code == 400 and 'value="bad"' in refused.content.decode()
+    assert client.post("/partner/coalitions/alliance/invite/", {"email": "co@example.org"}).status_code == 302
+    (message,) = mailoutbox
+    path = re.search(r"http://testserver(\S+)", message.body).group(1)  # type: ignore[union-attr]
+    assert path.startswith("/partner/coordinator-invitation/?token=")
+    signed_out = people.pages_as().get(path)
+    assert signed_out.status_code == 200 and "/accounts/login/" in signed_out.content.decode()
+    theirs = people.pages_as(invitee)
+    assert theirs.get(path).status_code == 200 and not m.NetworkCoordinator.objects.filter(user=invitee).exists()
+    token = path.split("token=", 1)[1]
+    assert theirs.post(path, {"token": token}).status_code == 302
+    assert m.NetworkCoordinator.objects.get(user=invitee).appointed_by == world["coordinator"]
+    assert theirs.post(path, {"token": token}).status_code == 400
+
+
+def test_a_membership_added_in_the_admin_is_an_application(world) -> None:
+    admin = people.user("root")
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    org = f.OrganisationFactory(slug="added")
+    client = people.pages_as(admin)
+    url = reverse("admin:orgs_membership_add")
+    # The read-only recommendations inline's management form comes with the page.
+    inline = {f"recommendations-{k}": v for k, v in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))}
+    bad = client.post(url, {"organisation": org.pk, "network": world["net"].pk, "role": "partner", **inline})
+    assert bad.status_code == 200 and "role" in bad.context_data["adminform"].form.errors
+    assert not m.Membership.objects.filter(organisation=org).exists()
+    added = client.post(url, {"organisation": org.pk, "network": world["net"].pk, "role": "member", **inline})
+    assert added.status_code == 302, added.context_data["adminform"].form.errors if added.context_data else added
+    ms = m.Membership.objects.get(organisation=org)
     assert (ms.status, ms.role) == ("applied", "member")

@@ -40,6 +40,7 @@ urlpatterns = [
     path("partner/o/<slug:slug>/confirm/", organisation.confirm_accurate, name="confirm"),
     path("partner/o/<slug:slug>/restore/", organisation.restore, name="restore"),
     path("partner/o/<slug:slug>/apply/", memberships.apply, name="apply"),
+    path("partner/o/<slug:slug>/memberships/<int:pk>/answers/", memberships.answers, name="membership_answers"),
     path("partner/moderation/", moderation.moderation, name="moderation"),
     path("partner/coalitions/<slug:slug>/", coalition.coalition, name="coalition"),
     path(
