@@ -31,7 +31,7 @@ class DecisionInput(JSONInput):
 
 
 class MembershipDecisionInput(JSONInput):
-    decision = serializers.ChoiceField(choices=["accept", "accept_as_candidate", "reject", "suspend", "exclude"])
+    decision = serializers.ChoiceField(choices=list(services.membership.DECISIONS))
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -169,5 +169,7 @@ class DecideMembershipView(PartnerView):
     def post(self, request: Request, pk: int) -> Response:
         membership = lookups.visible_membership(request.user, pk)
         data = valid(MembershipDecisionInput, request)
-        ms = services.membership_decide(user=signed_in_user(request), membership=membership, **data)
+        ms = services.membership_decide(
+            user=signed_in_user(request), membership=membership, base_url=request.build_absolute_uri("/"), **data
+        )
         return Response(MembershipDecisionOutput(ms).data)

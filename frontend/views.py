@@ -196,6 +196,8 @@ def network(request: HttpRequest, slug: str) -> HttpResponse:
     context.update(
         {
             "net": net,
+            # The site's own address when the coalition gave none: never a person's.
+            "site_contact": settings.COORDINATORS_EMAIL,
             "members": members,
             "groups": groups,
             "embed_url": embed_url,

@@ -171,6 +171,8 @@ def network_upsert(*, row: dict[str, Any], report: SeedReport) -> Network:
         "min_recommendations": row.get("min_recommendations", 0),
         "candidate_term_days": row.get("candidate_term_days"),
         "auto_match_experts": row.get("auto_match_experts", False),
+        "eligibility": list(row.get("eligibility", [])),
+        "contact_email": row.get("contact_email", ""),
         "source": _req(row, "source", where),
     }
     slug = _req(row, "slug", where)
@@ -337,6 +339,8 @@ def membership_upsert(
         "until": date.fromisoformat(until) if until else None,
         "note": row.get("note", ""),
         "source": _req(row, "source", where),
+        # Imported from the coalition's own documents: a founding member.
+        "founding": row.get("role") == "member" and row.get("status") == "active",
     }
     existing = Membership.objects.filter(organisation=organisation, network=network).first()
     obj, state = _upsert(existing, Membership, fixed={"organisation": organisation, "network": network}, values=values)

@@ -262,7 +262,14 @@ def test_only_members_recommend_and_not_themselves(alliance) -> None:
         ).status_code
         == 400
     )
-    member = _member(alliance, user)
+    # A member sharing the applicant's owner is refused (one person's organisations
+    # do not vouch for each other); an independent member's recommendation counts.
+    linked = _member(alliance, user)
+    refused = client.post(f"{V1}/partner/memberships/{ms.pk}/recommend", {"recommender": linked.slug}, format="json")
+    assert refused.status_code == 400 and "recommender" in refused.json()
+    other = User.objects.create_user("other", "other@example.org", "a-long-password-1")
+    member = _member(alliance, other)
+    client = _as(other)
     assert (
         client.post(
             f"{V1}/partner/memberships/{ms.pk}/recommend", {"recommender": member.slug}, format="json"

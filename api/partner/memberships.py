@@ -29,6 +29,12 @@ class MembershipApplyInput(JSONInput):
     organisation = serializers.SlugField()
     network = serializers.SlugField()
     role = serializers.ChoiceField(choices=m.MembershipRole.choices)
+    answers = serializers.DictField(
+        child=serializers.BooleanField(),
+        required=False,
+        help_text="The coalition's conditions for members (Network.eligibility keys): true where the organisation "
+        "meets one.",
+    )
 
 
 class RecommendInput(JSONInput):
@@ -49,7 +55,11 @@ class MembershipApplyView(PartnerView):
         org = lookups.visible_organisation(request.user, data["organisation"])
         network = get_object_or_404(m.Network, slug=data["network"])
         ms = services.membership_apply(
-            user=signed_in_user(request), organisation=org, network=network, role=data["role"]
+            user=signed_in_user(request),
+            organisation=org,
+            network=network,
+            role=data["role"],
+            answers=data.get("answers"),
         )
         return Response(IdStatusOutput(ms).data, status=status.HTTP_201_CREATED)
 

@@ -29,7 +29,11 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             for application in form.applications():
                 network = m.Network.objects.get(slug=application["network"])
                 services.membership_apply(
-                    user=signed_in_user(request), organisation=org, network=network, role=application["role"]
+                    user=signed_in_user(request),
+                    organisation=org,
+                    network=network,
+                    role=application["role"],
+                    answers=application["answers"],
                 )
         except ValidationError as exc:
             for msg in messages_of(exc):
@@ -37,6 +41,24 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             if form.applications():
                 messages.success(request, _("Sent. The coalition's coordinators will decide."))
+    return redirect("frontend:partner:organisation", slug=org.slug)
+
+
+@login_required
+@require_POST
+def answers(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The applicant answers its coalition's conditions after applying (an
+    application sent with the registration form has none yet)."""
+    org = org_for(request, slug, edit=True)
+    ms = get_object_or_404(m.Membership.objects.select_related("network"), pk=pk, organisation=org)
+    given = {item["key"]: request.POST.get(f"elig_{item['key']}") == "on" for item in ms.network.eligibility}
+    try:
+        services.membership_answer(user=signed_in_user(request), membership=ms, answers=given)
+    except ValidationError as exc:
+        for msg in messages_of(exc):
+            messages.error(request, msg)
+    else:
+        messages.success(request, _("Your answers are sent to the coalition's coordinators."))
     return redirect("frontend:partner:organisation", slug=org.slug)
 
 

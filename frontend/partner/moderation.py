@@ -115,6 +115,10 @@ def _queue_context(user: User, failed: Failed | None = None) -> dict[str, Any]:
         "memberships": memberships,
         "due": due,
         "is_moderator": permissions.is_moderator(user),
+        # The coalitions' own pages: each one's members and admission (frontend.partner.coalition).
+        "coalitions": m.Network.objects.order_by("name")
+        if permissions.is_moderator(user)
+        else m.Network.objects.filter(pk__in=permissions.coordinated_network_ids(user)).order_by("name"),
         "visibility_labels": VISIBILITY_LABELS,
         "role_labels": labels.ROLES,
         "corrections": list(corrections_open(user)),

@@ -38,6 +38,15 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     can_edit = permissions.can_edit_organisation(user, org)
     memberships = list(org.memberships.select_related("network").order_by("network__name"))
+    for ms in memberships:
+        # An application (made at registration, say) whose coalition's conditions are not answered yet.
+        ms.asks_answers = bool(  # type: ignore[attr-defined]
+            can_edit
+            and ms.network.eligibility
+            and ms.status == m.MembershipStatus.APPLIED
+            and ms.role in (m.MembershipRole.MEMBER, m.MembershipRole.CANDIDATE)
+            and not ms.answers
+        )
     open_networks = m.Network.objects.exclude(pk__in=[ms.network_id for ms in memberships]).order_by("name")
     return render(
         request,

@@ -7,6 +7,7 @@ from django.urls import path
 
 from frontend.partner import (
     claims,
+    coalition,
     coordinators,
     dashboard,
     editors,
@@ -48,10 +49,20 @@ urlpatterns = [
         name="restore_version",
     ),
     path("partner/o/<slug:slug>/apply/", memberships.apply, name="apply"),
+    path("partner/o/<slug:slug>/memberships/<int:pk>/answers/", memberships.answers, name="membership_answers"),
     path("partner/moderation/", moderation.moderation, name="moderation"),
     path("partner/notifications/", notifications.notifications, name="notifications"),
     path("partner/o/<slug:slug>/resubmit/", resubmit.resubmit, name="resubmit"),
     path("partner/corrections/<int:pk>/done/", resubmit.correction_done, name="correction_done"),
+    path("partner/coalitions/<slug:slug>/", coalition.coalition, name="coalition"),
+    path(
+        "partner/coalitions/<slug:slug>/memberships/<int:pk>/",
+        coalition.membership_decision,
+        name="coalition_decide",
+    ),
+    path("partner/coalitions/<slug:slug>/contact/", coalition.contact, name="coalition_contact"),
+    path("partner/coalitions/<slug:slug>/invite/", coalition.invite, name="coalition_invite"),
+    path("partner/coordinator-invitation/", coalition.coordinator_invitation, name="coordinator_invitation"),
     path("partner/moderation/coordinators/", coordinators.coordinators, name="coordinators"),
     path(
         "partner/moderation/coordinators/<slug:slug>/appoint/",

@@ -5,7 +5,11 @@ Active People Centres with their territory.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -13,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from orgs import services
 from orgs.admin.common import LocalMapMixin
 from orgs.admin.forms import NetworkForm
 from orgs.models import (
@@ -62,7 +67,16 @@ class NetworkAdmin(admin.ModelAdmin):
         (_("Coordinators"), {"fields": ["coordinators_page"]}),
         (
             _("Admission rules"),
-            {"fields": ["roles", "min_recommendations", "candidate_term_days", "auto_match_experts"]},
+            {
+                "fields": [
+                    "roles",
+                    "min_recommendations",
+                    "candidate_term_days",
+                    "eligibility",
+                    "contact_email",
+                    "auto_match_experts",
+                ]
+            },
         ),
         (_("Record"), {"fields": ["source", ("created_at", "updated_at")]}),
     ]
@@ -91,24 +105,110 @@ class NetworkAdmin(admin.ModelAdmin):
 
 
 class RecommendationInline(admin.TabularInline):
+    """Read-only: a recommendation counts by the coalition's rules
+    (``services.membership_recommend``), which an inline would bypass."""
+
     model = Recommendation
     fk_name = "membership"
     extra = 0
-    autocomplete_fields = ["recommender"]
-    readonly_fields = ["created_at"]
+    can_delete = False
+    readonly_fields = ["recommender", "text", "created_at"]
     fields = ["recommender", "text", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class MembershipAddForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ["organisation", "network", "role"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        network, role = data.get("network"), data.get("role")
+        if network is not None and role and role not in network.roles:
+            self.add_error("role", str(services.ROLE_NOT_OFFERED % {"role": role}))
+        return data
 
 
 @admin.register(Membership)
 class MembershipAdmin(SimpleHistoryAdmin):
-    list_display = ["organisation", "network", "role", "status", "since", "until", "recommendation_count"]
-    list_filter = ["network", "role", "status"]
+    """A membership's role and status change only through the coalition's
+    rules: an added membership is an application (``membership_apply``); the
+    decisions are on the coalition's page (the link on each membership),
+    where the reason is asked and the organisation e-mailed; the one action
+    here confirms founding members (``membership_found``)."""
+
+    list_display = ["organisation", "network", "role", "status", "founding", "since", "until", "recommendation_count"]
+    list_filter = ["network", "role", "status", "founding"]
     list_select_related = ["organisation", "network"]
     search_fields = ["organisation__name", "organisation__slug", "network__name", "network__slug"]
     autocomplete_fields = ["organisation", "network"]
-    readonly_fields = ["created_at", "updated_at"]
     inlines = [RecommendationInline]
-    fields = ["organisation", "network", ("role", "status"), ("since", "until"), "note", "source"]
+    actions = ["confirm_founding"]
+    readonly_fields = [
+        "organisation",
+        "network",
+        "role",
+        "status",
+        "since",
+        "until",
+        "founding",
+        "answers",
+        "eligibility_confirmed_by",
+        "eligibility_confirmed_at",
+        "decided_by",
+        "note",
+        "decisions_page",
+        "created_at",
+        "updated_at",
+    ]
+    fields = [
+        "organisation",
+        "network",
+        ("role", "status", "founding"),
+        ("since", "until"),
+        "note",
+        "decisions_page",
+        "answers",
+        ("eligibility_confirmed_by", "eligibility_confirmed_at"),
+        "decided_by",
+        "source",
+        ("created_at", "updated_at"),
+    ]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = MembershipAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["organisation", "network", "role"] if obj is None else self.fields
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        if change:
+            obj.save(update_fields=["source", "updated_at"])
+            return
+        created = services.membership_apply(
+            user=request.user,  # type: ignore[arg-type]
+            organisation=obj.organisation,
+            network=obj.network,
+            role=obj.role,
+        )
+        obj.pk, obj.status, obj.created_at, obj.updated_at = (
+            created.pk,
+            created.status,
+            created.created_at,
+            created.updated_at,
+        )
+        obj._state.adding = False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).annotate(recommendation_total=Count("recommendations"))
@@ -117,15 +217,42 @@ class MembershipAdmin(SimpleHistoryAdmin):
     def recommendation_count(self, obj: Membership) -> int:
         return getattr(obj, "recommendation_total", 0)
 
+    @admin.display(description=_("decisions"))
+    def decisions_page(self, obj: Membership) -> str:
+        url = reverse("frontend:partner:coalition", args=[obj.network.slug]) + f"#membership-{obj.pk}"
+        return format_html(
+            '<a href="{}">{}</a>', url, _("Decide on the coalition's page (the organisation is e-mailed)")
+        )
+
+    @admin.action(description=_("Confirm as founding members (site moderators)"))
+    def confirm_founding(self, request: HttpRequest, queryset: QuerySet[Membership]) -> None:
+        done = 0
+        for ms in queryset.select_related("organisation", "network"):
+            try:
+                services.membership_found(by=request.user, organisation=ms.organisation, network=ms.network)  # type: ignore[arg-type]
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{ms}: {'; '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, _("%(n)s founding members confirmed.") % {"n": done}, messages.SUCCESS)
+
 
 @admin.register(Recommendation)
 class RecommendationAdmin(admin.ModelAdmin):
+    """Read-only: recommendations are given on the partner pages, by the rules."""
+
     list_display = ["membership", "recommender", "created_at"]
     list_filter = ["membership__network"]
     list_select_related = ["membership__organisation", "membership__network", "recommender"]
     search_fields = ["recommender__name", "membership__organisation__name", "membership__network__name"]
-    autocomplete_fields = ["membership", "recommender"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["membership", "recommender", "text", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 # --- Active People Centres ------------------------------------------------------------

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from orgs.models.access import EditorInvitationStatus
 from orgs.models.base import COUNTRY_CODE, TimeStamped, validate_point_in_range
 from orgs.models.directory import Organisation
 from orgs.models.taxonomy import Category, TargetGroup
@@ -32,6 +34,22 @@ class MembershipStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
     EXCLUDED = "excluded", _("Excluded")
     REJECTED = "rejected", _("Rejected")
+    # A candidate whose term was reviewed and not continued.
+    ENDED = "ended", _("Candidacy ended")
+
+
+def validate_eligibility(value: object) -> None:
+    items = value if isinstance(value, list) else None
+    ok = items is not None and all(
+        isinstance(item, dict)
+        and isinstance(item.get("key"), str)
+        and item["key"]
+        and isinstance(item.get("text"), str)
+        and item["text"].strip()
+        for item in items
+    )
+    if items is None or not ok or len({item["key"] for item in items}) != len(items):
+        raise ValidationError(_("Each condition needs a unique key and a text."))
 
 
 class Network(TimeStamped):
@@ -57,6 +75,14 @@ class Network(TimeStamped):
     auto_match_experts = models.BooleanField(
         default=False, help_text="Journalists' requests may go to the best-matching expert without a coordinator."
     )
+    contact_email = models.EmailField(
+        blank=True,
+        help_text="The coalition's own address for questions about joining; never a person's. "
+        "Its coordinators edit it.",
+    )
+    # [{"key": "three_years", "text": "…"}, …]: the conditions an applicant
+    # answers and a coordinator confirms, in the coalition's own words.
+    eligibility = models.JSONField(default=list, blank=True, validators=[validate_eligibility])
     source = models.TextField(blank=True)
     # What the coalition answers journalists on (orgs/press/topics.py routes by
     # it); its coordinators edit it. Empty: it takes no requests by topic.
@@ -89,6 +115,19 @@ class Membership(TimeStamped):
     source = models.TextField(blank=True)
     decided_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     review_reminded_at = models.DateTimeField(null=True, blank=True)
+    # A founding member: imported or confirmed by a site moderator, so a
+    # coalition with no members yet can start recommending.
+    founding = models.BooleanField(default=False)
+    # The applicant's answers to Network.eligibility, {key: true/false}, and
+    # the coordinator's confirmation of them.
+    answers = models.JSONField(default=dict, blank=True)
+    eligibility_confirmed_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    eligibility_confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The page language of the application: the organisation's decisions are
+    # written in it (the project keeps no language per person).
+    language = models.CharField(max_length=8, default="ru")
     history = HistoricalRecords()
 
     class Meta:
@@ -129,6 +168,9 @@ class NetworkCoordinator(TimeStamped):
 
     network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="coordinators")
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="coordinates")
+    # A site moderator, or the coordinator who invited a co-coordinator; empty
+    # for the first one appointed by ``manage.py appoint_coordinator``.
+    appointed_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         constraints = [
@@ -137,6 +179,35 @@ class NetworkCoordinator(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.user} coordinates {self.network}"
+
+
+class CoordinatorInvitation(TimeStamped):
+    """A coordinator's single-use, expiring invitation of a co-coordinator,
+    e-mailed as a signed link (``orgs.services.coordinators``), as owners
+    invite editors. The address is personal data: shown to the coalition's
+    coordinators and site moderators only."""
+
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="coordinator_invitations")
+    email = models.EmailField()
+    invited_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=20, choices=EditorInvitationStatus.choices, default="pending")
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["network", "email"], condition=Q(status="pending"), name="coordinator_invitation_one_pending"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(accepted_at__isnull=False),
+                name="coordinator_invitation_accepted_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.network} ({self.status})"
 
 
 # --- Active People Centres -----------------------------------------------------

@@ -46,6 +46,9 @@ from orgs.services.coordinators import (
     NOT_SITE_MODERATOR,
     SEVERAL_ACCOUNTS,
     coordinator_appoint,
+    coordinator_invitation_accept,
+    coordinator_invitation_from_token,
+    coordinator_invite,
     coordinator_remove,
 )
 from orgs.services.corrections import (
@@ -104,9 +107,15 @@ from orgs.services.membership import (
     NOT_ENOUGH_RECOMMENDATIONS,
     OWN_RECOMMENDATION,
     ROLE_NOT_OFFERED,
+    candidates_remind,
+    membership_answer,
     membership_apply,
+    membership_confirm_eligibility,
     membership_decide,
+    membership_found,
     membership_recommend,
+    network_contact_update,
+    valid_recommendations,
 )
 from orgs.services.moderation import (
     ALREADY_DECIDED,
@@ -187,9 +196,15 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in, not alph
     "NO_CANDIDATE_TERM",
     "OWN_RECOMMENDATION",
     "ROLE_NOT_OFFERED",
+    "candidates_remind",
+    "membership_answer",
     "membership_apply",
+    "membership_confirm_eligibility",
     "membership_decide",
+    "membership_found",
     "membership_recommend",
+    "network_contact_update",
+    "valid_recommendations",
     # coordinators
     "ALREADY_COORDINATOR",
     "EMAIL_REQUIRED",
@@ -197,6 +212,9 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in, not alph
     "NO_ACCOUNT",
     "SEVERAL_ACCOUNTS",
     "coordinator_appoint",
+    "coordinator_invitation_accept",
+    "coordinator_invitation_from_token",
+    "coordinator_invite",
     "coordinator_remove",
     # freshness
     "VERIFY_LINK_MAX_AGE",

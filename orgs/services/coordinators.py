@@ -2,23 +2,27 @@
 by its e-mail address, or removes a coordinator; the person is told by e-mail
 either way. What a coordinator may then do is in ``orgs.permissions``.
 
-Recorded: the appointment's date (``NetworkCoordinator.created_at``) and, in
-the log, who made it; the model has no column for the appointer, and this
-slice adds no migration.
+A coordinator may also invite a co-coordinator by e-mail: a signed,
+expiring, single-use link (``coordinator_invite``, ``coordinator_invitation_accept``),
+as owners invite editors. Recorded: the appointment's date
+(``NetworkCoordinator.created_at``) and who made it (``appointed_by``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -94,7 +98,7 @@ def coordinator_appoint(*, by: User | None, network: m.Network, email: str, base
     m.Network.objects.select_for_update().get(pk=network.pk)
     if m.NetworkCoordinator.objects.filter(network=network, user=user).exists():
         raise ValidationError({"email": [ALREADY_COORDINATOR]})
-    coordinator = m.NetworkCoordinator.objects.create(network=network, user=user)
+    coordinator = m.NetworkCoordinator.objects.create(network=network, user=user, appointed_by=by)
     log.info(
         "coordinator appointed",
         extra={"network": network.slug, "coordinator": user.pk, "by": by.pk if by is not None else "system"},
@@ -120,3 +124,98 @@ def coordinator_remove(*, by: User, coordinator: m.NetworkCoordinator, base_url:
         extra={"network": network.slug, "coordinator": user.pk, "by": by.pk if by is not None else "system"},
     )
     _mail(user=user, subject=REMOVED_SUBJECT, template="coordinator_removed.txt", network=network, base_url=base_url)
+
+
+# --- co-coordinators, invited by a coordinator ----------------------------------
+
+NOT_COORDINATOR_OF = gettext_lazy("Only a coordinator of this coalition or a site moderator may invite coordinators.")
+INVITATION_INVALID = gettext_lazy(
+    "This invitation link is invalid, has expired or was already used. Ask the coalition's coordinator for a new one."
+)
+INVITATION_OTHER_ADDRESS = gettext_lazy(
+    "This invitation was sent to another e-mail address. Sign in with the account of that address "
+    "(or create one with it), then open the link again."
+)
+INVITED_SUBJECT = gettext_lazy("Help Locator: you are invited to coordinate “%(network)s”")
+INVITATION_SALT = "orgs.coordinator-invitation"
+INVITATION_MAX_AGE = dt.timedelta(days=14)
+
+
+def coordinator_invitation_token(invitation: m.CoordinatorInvitation) -> str:
+    """Names the invitation only (the address stays out of the URL)."""
+    return signing.dumps({"inv": invitation.pk}, salt=INVITATION_SALT)
+
+
+def coordinator_invitation_from_token(token: str) -> m.CoordinatorInvitation:
+    """The pending, unexpired invitation a token names, or a ValidationError on ``token``."""
+    try:
+        payload = signing.loads(token, salt=INVITATION_SALT, max_age=INVITATION_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise ValidationError({"token": [INVITATION_INVALID]}) from exc
+    pk = payload.get("inv") if isinstance(payload, dict) else None
+    invitation = m.CoordinatorInvitation.objects.select_related("network").filter(pk=int(pk or 0)).first()
+    if invitation is None or invitation.status != "pending" or invitation.expires_at <= timezone.now():
+        raise ValidationError({"token": [INVITATION_INVALID]})
+    return invitation
+
+
+@transaction.atomic
+def coordinator_invite(*, by: User, network: m.Network, email: str, accept_url: str) -> m.CoordinatorInvitation:
+    """A coordinator (or a site moderator) invites a co-coordinator; the link
+    (``accept_url`` with the token) goes to that address only. Inviting the
+    same address again renews its invitation."""
+    _require(permissions.is_moderator(by) or permissions.coordinates(by, network), NOT_COORDINATOR_OF)
+    address = email.strip().lower()
+    if not address:
+        raise ValidationError({"email": [EMAIL_REQUIRED]})
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationError({"email": exc.messages}) from exc
+    m.Network.objects.select_for_update().get(pk=network.pk)
+    already = m.NetworkCoordinator.objects.filter(network=network).filter(
+        Q(user__email__iexact=address) | Q(user__username__iexact=address)
+    )
+    if already.exists():
+        raise ValidationError({"email": [ALREADY_COORDINATOR]})
+    invitation = m.CoordinatorInvitation.objects.filter(network=network, email=address, status="pending").first()
+    invitation = invitation or m.CoordinatorInvitation(network=network, email=address)
+    invitation.invited_by = by
+    invitation.expires_at = timezone.now() + INVITATION_MAX_AGE
+    invitation.full_clean(exclude=["invited_by", "accepted_by"])
+    invitation.save()
+    link = f"{accept_url}?token={coordinator_invitation_token(invitation)}"
+    with translation.override(settings.LANGUAGE_CODE):
+        _notify(
+            to=[address],
+            subject=str(INVITED_SUBJECT) % {"network": network.name},
+            body=render_to_string(
+                "orgs/email/coordinator_invited.txt",
+                {"network": network, "link": link, "days": INVITATION_MAX_AGE.days, "by": by.get_full_name()},
+            ),
+        )
+    return invitation
+
+
+@transaction.atomic
+def coordinator_invitation_accept(*, user: User, token: str) -> m.NetworkCoordinator:
+    """The invited person, signed in with the invited address, becomes a
+    coordinator; the link works once."""
+    found = coordinator_invitation_from_token(token)
+    invitation = m.CoordinatorInvitation.objects.select_for_update().get(pk=found.pk)
+    if invitation.status != "pending":
+        raise ValidationError({"token": [INVITATION_INVALID]})
+    addresses = {user.email.casefold(), user.get_username().casefold()}
+    _require(bool(user.is_active) and invitation.email.casefold() in addresses, INVITATION_OTHER_ADDRESS)
+    coordinator, _created = m.NetworkCoordinator.objects.get_or_create(
+        network=invitation.network, user=user, defaults={"appointed_by": invitation.invited_by}
+    )
+    invitation.status = "accepted"
+    invitation.accepted_by = user
+    invitation.accepted_at = timezone.now()
+    invitation.save()
+    log.info(
+        "co-coordinator accepted",
+        extra={"network": invitation.network.slug, "coordinator": user.pk, "by": invitation.invited_by_id},
+    )
+    return coordinator

@@ -28,12 +28,34 @@ class NetworksForm(PartnerForm):
                 choices=[("", _("Not applying")), *((r, labels.ROLES.get(r, r)) for r in net.roles)],
             )
 
+            # The coalition's conditions for members: the applicant answers
+            # each (ticked: it meets it); a coordinator confirms the answers.
+            for item in net.eligibility if self.with_checklist else []:
+                self.fields[f"elig_{net.slug}_{item['key']}"] = forms.BooleanField(label=item["text"], required=False)
+
+    with_checklist = True
+
     def rows(self) -> list[tuple[m.Network, forms.BoundField]]:
         return [(net, self[f"net_{net.slug}"]) for net in self.networks]
 
-    def applications(self) -> list[dict[str, str]]:
+    def checklists(self) -> list[tuple[m.Network, forms.BoundField, list[forms.BoundField]]]:
+        """Each coalition's choice with its conditions (none where it sets none)."""
         return [
-            {"network": net.slug, "role": self.cleaned_data[f"net_{net.slug}"]}
+            (net, self[f"net_{net.slug}"], [self[f"elig_{net.slug}_{i['key']}"] for i in net.eligibility])
+            for net in self.networks
+        ]
+
+    def applications(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "network": net.slug,
+                "role": self.cleaned_data[f"net_{net.slug}"],
+                "answers": {
+                    i["key"]: bool(self.cleaned_data.get(f"elig_{net.slug}_{i['key']}")) for i in net.eligibility
+                }
+                if net.eligibility and self.cleaned_data[f"net_{net.slug}"] in ("member", "candidate")
+                else None,
+            }
             for net in self.networks
             if self.cleaned_data.get(f"net_{net.slug}")
         ]
