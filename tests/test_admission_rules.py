@@ -12,6 +12,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.utils import translation
@@ -64,6 +65,9 @@ def applicant(alliance: m.Network) -> dict[str, Any]:
             role="member",
             answers={"three_years": True, "not_state": True},
         )
+    # The coordinators' notice of the application (tests/test_queue_notifications.py);
+    # these tests count the mails of the decisions.
+    mail.outbox.clear()
     return {"owner": owner, "org": org, "ms": ms}
 
 

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 
 from orgs import models as m
@@ -42,6 +43,9 @@ def world() -> dict[str, Any]:
     f.MembershipFactory(organisation=rec, network=net)
     m.OrganisationAccess.objects.create(organisation=rec, user=recommender_owner)
     services.membership_recommend(user=recommender_owner, recommender=rec, membership=ms, text="Работаем вместе")
+    # The coordinators' notice of the application (tests/test_queue_notifications.py);
+    # these tests count the mails of the decisions.
+    mail.outbox.clear()
     return {"net": net, "coordinator": coordinator, "ms": ms, "owner": owner}
 
 

@@ -208,7 +208,12 @@ class MembershipAdmin(SimpleHistoryAdmin):
         obj._state.adding = False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+        # Never from the memberships' own pages (ending a membership is a
+        # decision by the coalition's rules: exclude, end a candidacy). Deleting
+        # a whole organisation in the admin still deletes its memberships with
+        # it: Django asks this same question of every row the deletion takes.
+        own = reverse("admin:orgs_membership_changelist")
+        return not request.path.startswith(own)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Membership]:
         return super().get_queryset(request).annotate(recommendation_total=Count("recommendations"))

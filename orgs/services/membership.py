@@ -21,7 +21,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -102,8 +102,14 @@ def _language(code: str) -> str:
 
 
 def _org_link(base_url: str, organisation: m.Organisation) -> str:
-    base = base_url.rstrip("/")
+    # Without a request (a scheduled job), the site's configured address.
+    base = notifications.site_url(base_url).rstrip("/")
     return f"{base}{reverse('frontend:partner:organisation', args=[organisation.slug])}" if base else ""
+
+
+def _network_link(base_url: str, network: m.Network) -> str:
+    base = notifications.site_url(base_url).rstrip("/")
+    return f"{base}{reverse('frontend:network', args=[network.slug])}" if base else ""
 
 
 def _mail_organisation(
@@ -117,7 +123,9 @@ def _mail_organisation(
 ) -> None:
     """The organisation's owners and editors are told in the language it applied in."""
     with translation.override(_language(ms.language)):
-        context = {"org": ms.organisation.name, "network": ms.network.name, **values}
+        # Dates in words, in the reader's language ("1 марта 2027 г.").
+        dated = {k: formats.date_format(v, "DATE_FORMAT") if isinstance(v, dt.date) else v for k, v in values.items()}
+        context = {"org": ms.organisation.name, "network": ms.network.name, **dated}
         texts = [str(line) % context if "%(" in str(line) else str(line) for line in lines if str(line)]
         if headline:
             # The first line repeats the subject as a sentence, without the site's name before it.
@@ -126,6 +134,9 @@ def _mail_organisation(
         link = _org_link(base_url, ms.organisation)
         if link:
             body += "\n\n" + _("Your organisation's page: %(link)s") % {"link": link}
+        rules = _network_link(base_url, ms.network)
+        if rules:
+            body += "\n" + _("The coalition and its rules: %(link)s") % {"link": rules}
         _notify(to=_owner_emails(ms.organisation), subject=str(subject) % context, body=body)
 
 
@@ -353,7 +364,7 @@ def membership_decide(
         base_url=base_url,
         headline=True,
         reason=reason.strip(),
-        until=ms.until.strftime("%d.%m.%Y") if ms.until else "",
+        until=ms.until or "",
     )
     return ms
 
