@@ -35,8 +35,8 @@ from pmtiles.writer import Writer
 from orgs.basemap.topojson import Ring, Topology
 from orgs.models import Place
 
-# Bump when the tiles this code makes change for the same data (forces a rebuild).
-BUILD_VERSION = 1
+# The code that makes the tiles is an input too: a change to it rebuilds.
+CODE = (Path(__file__), Path(__file__).with_name("topojson.py"))
 DATA = Path(__file__).parent / "data" / "world-atlas-2.0.2" / "countries-50m.json"
 ATTRIBUTION = "© Natural Earth, GeoNames"
 EXTENT = 4096
@@ -86,7 +86,9 @@ def _places() -> list[tuple[int, str, str, int, float, float]]:
 
 def inputs_sha256(options: Options, places: Sequence[tuple[Any, ...]]) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps([BUILD_VERSION, options.max_zoom, options.region, options.world_until_zoom]).encode())
+    digest.update(json.dumps([options.max_zoom, options.region, options.world_until_zoom]).encode())
+    for path in CODE:
+        digest.update(path.read_bytes())
     digest.update(DATA.read_bytes())
     digest.update(json.dumps(list(places), ensure_ascii=False).encode())
     return digest.hexdigest()
@@ -134,6 +136,21 @@ def build(options: Options, *, force: bool = False) -> Result:
 # --- sources ------------------------------------------------------------------------------------
 
 
+def _crosses_antimeridian(polygon: list[Ring]) -> bool:
+    """A ring that jumps from one side of 180° to the other (Wrangel Island,
+    Fiji), not counting a ring that runs along the ±180° edge (Antarctica)."""
+    return any(
+        abs(a[0] - b[0]) > 180 and not (abs(a[0]) == 180 and abs(b[0]) == 180)
+        for ring in polygon
+        for a, b in zip(ring, ring[1:], strict=False)
+    )
+
+
+def _unwrapped(polygon: list[Ring]) -> list[Ring]:
+    # East of 180° as 180..360; ST_WrapX then moves that part back to the west.
+    return [[(x + 360 if x < 0 else x, y) for x, y in ring] for ring in polygon]
+
+
 def _ring_wkt(ring: Ring) -> str:
     return "(" + ",".join(f"{x} {max(-MAX_LAT, min(MAX_LAT, y))}" for x, y in ring) + ")"
 
@@ -142,9 +159,11 @@ def _load_sources(cursor: Any, topology: Topology, places: Sequence[tuple[int, s
     cursor.execute("CREATE TEMP TABLE bm_earth_src (id int, geom geometry(Geometry, 3857)) ON COMMIT DROP")
     cursor.execute("CREATE TEMP TABLE bm_borders_src (id int, geom geometry(LineString, 3857)) ON COMMIT DROP")
     polygons = [polygon for _, parts in topology.polygons("land") for polygon in parts]
+    polygons = [_unwrapped(p) if _crosses_antimeridian(p) else p for p in polygons]
     # ST_MakeValid: clamping Antarctica to Mercator's limit may fold a ring onto itself.
     cursor.executemany(
-        "INSERT INTO bm_earth_src SELECT %s, (ST_Dump(ST_MakeValid(ST_Transform(ST_GeomFromText(%s, 4326), 3857)))).geom",
+        "INSERT INTO bm_earth_src SELECT %s, (ST_Dump(ST_MakeValid(ST_Transform("
+        "ST_WrapX(ST_MakeValid(ST_GeomFromText(%s, 4326)), 180, -360), 3857)))).geom",
         [(i, "POLYGON(" + ",".join(_ring_wkt(r) for r in polygon) + ")") for i, polygon in enumerate(polygons)],
     )
     # Keep the polygons only (ST_MakeValid may also leave lines and points of a collapsed ring).
