@@ -50,6 +50,7 @@ WORLD_UNTIL_ZOOM = 4
 # 50m Natural Earth is as detailed as a zoom-8 tile drawn at 512 px (levelDiff 1
 # in protomaps-leaflet, about 150 m a pixel); deeper zooms reuse zoom 8's tiles.
 DEFAULT_MAX_ZOOM = 8
+SOURCE_MAX_ZOOM = 8
 # The data zoom from which a town is in the tiles, by population (a label is
 # drawn one display zoom later, as protomaps-leaflet draws zoom z from z-1's tile).
 PLACE_ZOOMS = ((1_000_000, 2), (500_000, 3), (200_000, 4), (100_000, 5), (50_000, 6), (25_000, 7), (0, 8))
@@ -59,6 +60,7 @@ WORLD_M = 2 * math.pi * 6378137
 @dataclass(frozen=True)
 class Options:
     path: Path
+    data: Path = DATA
     max_zoom: int = DEFAULT_MAX_ZOOM
     # West, south, east, north boxes in degrees; REGION unless a test asks for less.
     region: tuple[tuple[float, float, float, float], ...] = REGION
@@ -89,7 +91,7 @@ def inputs_sha256(options: Options, places: Sequence[tuple[Any, ...]]) -> str:
     digest.update(json.dumps([options.max_zoom, options.region, options.world_until_zoom]).encode())
     for path in CODE:
         digest.update(path.read_bytes())
-    digest.update(DATA.read_bytes())
+    digest.update(options.data.read_bytes())
     digest.update(json.dumps(list(places), ensure_ascii=False).encode())
     return digest.hexdigest()
 
@@ -109,17 +111,18 @@ def build(options: Options, *, force: bool = False) -> Result:
     digest = inputs_sha256(options, places)
     if not force and archive_inputs_sha256(options.path) == digest:
         return Result(path=options.path, built=False, inputs_sha256=digest, size=options.path.stat().st_size)
-    topology = Topology(DATA)
+    topology = Topology(options.data)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = 0")
-        _load_sources(cursor, topology, places)
+        _load_sources(cursor, topology, places, min(options.max_zoom, SOURCE_MAX_ZOOM))
         tiles: list[tuple[int, bytes]] = []
         per_zoom: dict[int, int] = {}
         for z in range(options.max_zoom + 1):
             rows = _encode_zoom(cursor, z, _tile_ranges(z, options))
             per_zoom[z] = len(rows)
             tiles.extend((zxy_to_tileid(z, x, y), data) for x, y, data in rows)
-        cursor.execute("DROP TABLE bm_earth, bm_borders, bm_places")
+        # Dropped here as well as on commit: inside an outer transaction (a test) there is no commit.
+        cursor.execute("DROP TABLE bm_earth_src, bm_borders_src, bm_earth, bm_borders, bm_places")
     tiles.sort(key=lambda t: t[0])
     options.path.parent.mkdir(parents=True, exist_ok=True)
     _write(options, tiles, digest)
@@ -155,7 +158,9 @@ def _ring_wkt(ring: Ring) -> str:
     return "(" + ",".join(f"{x} {max(-MAX_LAT, min(MAX_LAT, y))}" for x, y in ring) + ")"
 
 
-def _load_sources(cursor: Any, topology: Topology, places: Sequence[tuple[int, str, str, int, float, float]]) -> None:
+def _load_sources(
+    cursor: Any, topology: Topology, places: Sequence[tuple[int, str, str, int, float, float]], zooms: int
+) -> None:
     cursor.execute("CREATE TEMP TABLE bm_earth_src (id int, geom geometry(Geometry, 3857)) ON COMMIT DROP")
     cursor.execute("CREATE TEMP TABLE bm_borders_src (id int, geom geometry(LineString, 3857)) ON COMMIT DROP")
     polygons = [polygon for _, parts in topology.polygons("land") for polygon in parts]
@@ -190,16 +195,16 @@ def _load_sources(cursor: Any, topology: Topology, places: Sequence[tuple[int, s
     cursor.execute(
         "CREATE TEMP TABLE bm_earth ON COMMIT DROP AS"
         " SELECT z, row_number() OVER (PARTITION BY z ORDER BY s.id, s.part) AS id, s.geom FROM ("
-        "   SELECT z, e.id, p.path AS part, p.geom FROM generate_series(0, 8) z, bm_earth_src e,"
+        "   SELECT z, e.id, p.path AS part, p.geom FROM generate_series(0, %s) z, bm_earth_src e,"
         "   LATERAL (SELECT row_number() OVER () AS path, d AS geom FROM ST_Subdivide("
         "     ST_SimplifyPreserveTopology(e.geom, %s / (512.0 * 2 ^ z) / 2), 512) d) p) s",
-        [WORLD_M],
+        [zooms, WORLD_M],
     )
     cursor.execute(
         "CREATE TEMP TABLE bm_borders ON COMMIT DROP AS"
         " SELECT z, b.id, ST_Simplify(b.geom, %s / (512.0 * 2 ^ z) / 2) AS geom"
-        " FROM generate_series(0, 8) z, bm_borders_src b",
-        [WORLD_M],
+        " FROM generate_series(0, %s) z, bm_borders_src b",
+        [WORLD_M, zooms],
     )
     cursor.execute("CREATE INDEX ON bm_earth USING gist (geom)")
     cursor.execute("CREATE INDEX ON bm_borders USING gist (geom)")
@@ -230,7 +235,7 @@ def _tile_ranges(z: int, options: Options) -> list[tuple[int, int, int, int]]:
 
 
 # One query per zoom. The data zoom's source rows (bm_earth.z) are the
-# simplification for that zoom, capped at 8 (the source's own detail).
+# simplification for that zoom, capped at SOURCE_MAX_ZOOM (the source's own detail).
 TILES_SQL = """
 WITH tiles AS (
     SELECT DISTINCT x, y, ST_TileEnvelope(%(z)s, x, y) AS env
@@ -241,12 +246,12 @@ WITH tiles AS (
         COALESCE((SELECT ST_AsMVT(q, 'earth', %(extent)s, 'geom') FROM (
             SELECT 'earth' AS kind, g AS geom FROM (
                 SELECT e.id, ST_AsMVTGeom(e.geom, t.env, %(extent)s, %(buffer)s, true) AS g
-                FROM bm_earth e WHERE e.z = LEAST(%(z)s, 8) AND e.geom && t.env ORDER BY e.id) c
+                FROM bm_earth e WHERE e.z = LEAST(%(z)s, %(source_zoom)s) AND e.geom && t.env ORDER BY e.id) c
             WHERE g IS NOT NULL) q), ''::bytea)
         || COALESCE((SELECT ST_AsMVT(q, 'boundaries', %(extent)s, 'geom') FROM (
             SELECT 'country' AS kind, 2 AS kind_detail, g AS geom FROM (
                 SELECT b.id, ST_AsMVTGeom(b.geom, t.env, %(extent)s, %(buffer)s, true) AS g
-                FROM bm_borders b WHERE b.z = LEAST(%(z)s, 8) AND b.geom && t.env ORDER BY b.id) c
+                FROM bm_borders b WHERE b.z = LEAST(%(z)s, %(source_zoom)s) AND b.geom && t.env ORDER BY b.id) c
             WHERE g IS NOT NULL) q), ''::bytea)
         || COALESCE((SELECT ST_AsMVT(q, 'places', %(extent)s, 'geom') FROM (
             SELECT 'locality' AS kind, p.name, p.name_en AS "name:en", p.name_ru AS "name:ru",
@@ -272,6 +277,7 @@ def _encode_zoom(cursor: Any, z: int, ranges: Iterable[tuple[int, int, int, int]
             "y1": [r[3] for r in ranges],
             "extent": EXTENT,
             "buffer": BUFFER,
+            "source_zoom": SOURCE_MAX_ZOOM,
         },
     )
     return [(x, y, bytes(data)) for x, y, data in cursor.fetchall()]
