@@ -94,7 +94,7 @@ def basemap_tags(config: dict[str, Any] | None, *, defer: bool = False) -> SafeS
     )
 
 
-class BasemapLayer(MacroElement):  # type: ignore[misc]
+class BasemapLayer(MacroElement):
     """Adds the vector basemap to the folium map in its set-up script."""
 
     _template = Template(

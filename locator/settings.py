@@ -349,7 +349,9 @@ MAP_BASEMAP = env_str("MAP_BASEMAP", MAP_BASEMAP_BUILT)
 # the built one, OpenStreetMap's contributors for any other).
 MAP_BASEMAP_ATTRIBUTION = env_str("MAP_BASEMAP_ATTRIBUTION", "")
 MAP_TILES_URL = env_str("MAP_TILES_URL", "")
-MAP_TILES_ATTRIBUTION = env_str("MAP_TILES_ATTRIBUTION", "")
+MAP_TILES_ATTRIBUTION = env_str(
+    "MAP_TILES_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
+)
 
 # The quick-exit button (and the Escape key) replaces the page with this
 # neutral one, so that a glance at the screen shows nothing of the search.

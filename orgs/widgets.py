@@ -56,7 +56,7 @@ class LocalMapWidget(OSMWidget):
                 "default_lat": context["default_lat"],
                 "default_zoom": context["default_zoom"],
                 "tiles_url": settings.MAP_TILES_URL,
-                "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
+                "tiles_attribution": settings.MAP_TILES_ATTRIBUTION if settings.MAP_TILES_URL else "",
                 "basemap": None if settings.MAP_TILES_URL else basemap.config(),
             }
         )

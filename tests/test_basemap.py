@@ -7,50 +7,30 @@ import gzip
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.contrib.gis.geos import Point
 from django.test import Client
-
 from pmtiles.tile import Compression, TileType, zxy_to_tileid
 from pmtiles.writer import Writer
 
 from orgs.basemap import archive as archives
 from orgs.basemap.build import Options, build
 from orgs.basemap.topojson import Topology
+from tests.basemaps import tiny_options
 from tests.factories import PlaceFactory
 
-# Two countries side by side (lon 28-32, lat 55-59) sharing one border arc.
-TINY_TOPOLOGY = {
-    "type": "Topology",
-    "transform": {"scale": [0.01, 0.01], "translate": [28, 55]},
-    "arcs": [
-        [[200, 0], [0, 400]],
-        [[200, 400], [-200, 0], [0, -400], [200, 0]],
-        [[200, 0], [200, 0], [0, 400], [-200, 0]],
-    ],
-    "objects": {
-        "countries": {
-            "type": "GeometryCollection",
-            "geometries": [
-                {"type": "Polygon", "arcs": [[0, 1]], "properties": {"name": "West"}},
-                {"type": "Polygon", "arcs": [[2, ~0]], "properties": {"name": "East"}},
-            ],
-        },
-        "land": {"type": "GeometryCollection", "geometries": [{"type": "Polygon", "arcs": [[1, 2]]}]},
-    },
-}
-REGION = ((28.0, 55.0, 32.0, 59.0),)
 EMPTY_BOUNDS = ("min_lon_e7", "min_lat_e7", "max_lon_e7", "max_lat_e7", "center_zoom", "center_lon_e7", "center_lat_e7")
 
 
 def _options(tmp_path: Path, name: str) -> Options:
-    data = tmp_path / "tiny.json"
-    data.write_text(json.dumps(TINY_TOPOLOGY))
-    return Options(path=tmp_path / name, data=data, max_zoom=6, region=REGION, world_until_zoom=1)
+    return tiny_options(tmp_path, name)
+
+
+def _body(response: Any) -> bytes:
+    return b"".join(response.streaming_content)
 
 
 def _sha256(path: Path) -> str:
@@ -60,15 +40,17 @@ def _sha256(path: Path) -> str:
 @pytest.fixture
 def places(db: None) -> None:
     PlaceFactory(geonameid=1, name="Pskov", name_ru="Псков", population=210_501, point=Point(28.33, 57.82))
-    PlaceFactory(geonameid=2, name="Velikiye Luki", name_ru="Великие Луки", population=91_000, point=Point(30.52, 56.34))
+    PlaceFactory(
+        geonameid=2, name="Velikiye Luki", name_ru="Великие Луки", population=91_000, point=Point(30.52, 56.34)
+    )
 
 
 @pytest.fixture
-def tiny(tmp_path: Path, places: None, settings: Any) -> Iterator[Path]:
+def tiny(tmp_path: Path, places: None, settings: Any) -> Path:
     options = _options(tmp_path, "tiny.pmtiles")
     build(options)
     settings.MAP_BASEMAP = str(options.path)
-    yield options.path
+    return options.path
 
 
 def test_the_tiny_topology_gives_land_and_one_border(tmp_path: Path) -> None:
@@ -102,20 +84,22 @@ def test_the_archive_whole_and_by_range(client: Client, tiny: Path) -> None:
     data = tiny.read_bytes()
     whole = client.get("/basemap/basemap.pmtiles")
     assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
-    assert b"".join(whole.streaming_content) == data
+    assert _body(whole) == data
     head = client.get("/basemap/basemap.pmtiles", headers={"Range": "bytes=0-126"})
     assert head.status_code == 206
     assert head["Content-Range"] == f"bytes 0-126/{len(data)}"
-    assert b"".join(head.streaming_content) == data[:127]
+    assert _body(head) == data[:127]
     tail = client.get("/basemap/basemap.pmtiles", headers={"Range": "bytes=-10"})
-    assert tail.status_code == 206 and b"".join(tail.streaming_content) == data[-10:]
+    assert tail.status_code == 206 and _body(tail) == data[-10:]
     rest = client.get("/basemap/basemap.pmtiles", headers={"Range": f"bytes={len(data) - 5}-"})
-    assert b"".join(rest.streaming_content) == data[-5:]
+    assert _body(rest) == data[-5:]
     beyond = client.get("/basemap/basemap.pmtiles", headers={"Range": f"bytes={len(data) - 5}-{len(data) + 100}"})
     assert beyond["Content-Range"] == f"bytes {len(data) - 5}-{len(data) - 1}/{len(data)}"
 
 
-@pytest.mark.parametrize("value", [f"bytes={10**9}-", "bytes=20-10", "bytes=-0", "bytes=-", "lines=0-1", "bytes=0-1,5-6"])
+@pytest.mark.parametrize(
+    "value", [f"bytes={10**9}-", "bytes=20-10", "bytes=-0", "bytes=-", "lines=0-1", "bytes=0-1,5-6"]
+)
 def test_a_range_that_cannot_be_served_is_416(client: Client, tiny: Path, value: str) -> None:
     response = client.get("/basemap/basemap.pmtiles", headers={"Range": value})
     assert response.status_code == 416

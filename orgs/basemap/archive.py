@@ -141,4 +141,3 @@ def _metadata_attribution(archive: Archive) -> str:
     except (OSError, ValueError, AttributeError):
         return ""
     return value if isinstance(value, str) else ""
-

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import math
 import os
@@ -145,7 +146,7 @@ def _crosses_antimeridian(polygon: list[Ring]) -> bool:
     return any(
         abs(a[0] - b[0]) > 180 and not (abs(a[0]) == 180 and abs(b[0]) == 180)
         for ring in polygon
-        for a, b in zip(ring, ring[1:], strict=False)
+        for a, b in itertools.pairwise(ring)
     )
 
 
@@ -182,7 +183,8 @@ def _load_sources(
         " name_ru text, geom geometry(Point, 3857)) ON COMMIT DROP"
     )
     cursor.executemany(
-        "INSERT INTO bm_places VALUES (%s, %s, %s, %s, %s, %s, ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 3857))",
+        "INSERT INTO bm_places VALUES (%s, %s, %s, %s, %s, %s,"
+        " ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 3857))",
         [
             (gid, place_zoom(pop), pop, name_ru or name, name, name_ru or None, lon, lat)
             for gid, name, name_ru, pop, lon, lat in places
@@ -287,7 +289,7 @@ def _encode_zoom(cursor: Any, z: int, ranges: Iterable[tuple[int, int, int, int]
 
 
 def _e7(value: float) -> int:
-    return int(round(value * 10_000_000))
+    return round(value * 10_000_000)
 
 
 def _write(options: Options, tiles: list[tuple[int, bytes]], digest: str) -> None:
