@@ -12,7 +12,6 @@ unchanged."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,14 +72,13 @@ def basemap(django_db_setup: None, django_db_blocker: DjangoDbBlocker) -> Path:
 
 
 @pytest.fixture
-def own_basemap(make_site: Any, settings: Any, basemap: Path) -> Iterator[None]:
+def own_basemap(make_site: Any, settings: Any, basemap: Path) -> None:
     """The product's defaults: no tile server, the CSP naming no other host."""
     import locator.settings as production
 
     settings.MAP_TILES_URL = ""
     settings.CONTENT_SECURITY_POLICY = production.CONTENT_SECURITY_POLICY
     settings.MAP_BASEMAP = str(basemap)
-    yield
 
 
 def _close(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int = 6) -> bool:
@@ -139,7 +137,11 @@ FOLIUM_MAP = "window[Object.keys(window).find((k) => k.startsWith('map_'))]"
 @pytest.mark.usefixtures("own_basemap")
 @pytest.mark.parametrize("name", list(VIEWPORTS))
 def test_every_map_draws_the_sites_own_basemap_and_nothing_leaves_the_machine(
-    name: str, make_site: Any, directory: Directory, framing_server: Any, settings: Any
+    name: str,
+    make_site: Any,
+    directory: Directory,  # noqa: F811 - the fixture imported above
+    framing_server: Any,  # noqa: F811
+    settings: Any,
 ) -> None:
     settings.LANGUAGE_CODE = "ru"
     partner = people.user("basemap-partner")
