@@ -99,7 +99,7 @@ class BasemapLayer(MacroElement):
 
     _template = Template(
         """{% macro script(this, kwargs) %}
-        window.HelpLocatorBasemap.addTo({{ this._parent.get_name() }});
+        if (window.HelpLocatorBasemap) window.HelpLocatorBasemap.addTo({{ this._parent.get_name() }});
         {% endmacro %}"""
     )
 
