@@ -196,3 +196,17 @@ def test_an_operator_archive_is_credited_to_openstreetmap(settings: Any, tmp_pat
     assert archive is not None and archive.attribution == archives.OSM_ATTRIBUTION
     settings.MAP_BASEMAP_ATTRIBUTION = "© OpenStreetMap contributors, © Protomaps"
     assert archive.attribution == "© OpenStreetMap contributors, © Protomaps"
+
+
+def test_a_ring_across_the_antimeridian_is_unwrapped_but_iberia_and_antarctica_are_not() -> None:
+    from orgs.basemap.build import _crosses_antimeridian, _unwrapped
+
+    wrangel = [[(179.0, 71.0), (-179.0, 71.0), (-179.0, 71.5), (179.0, 71.5), (179.0, 71.0)]]
+    assert _crosses_antimeridian(wrangel)
+    assert _unwrapped(wrangel) == [[(179.0, 71.0), (181.0, 71.0), (181.0, 71.5), (179.0, 71.5), (179.0, 71.0)]]
+    # Eurasia: from Iberia (-9°) to Chukotka's part east of 180°, along the cut.
+    eurasia = [[(-9.0, 40.0), (179.99, 66.0), (-179.99, 66.0), (-170.0, 66.0), (-179.99, 65.0), (-9.0, 40.0)]]
+    assert _crosses_antimeridian(eurasia)
+    assert _unwrapped(eurasia)[0][0] == (-9.0, 40.0) and _unwrapped(eurasia)[0][2] == (180.01, 66.0)
+    antarctica = [[(-180.0, -85.0), (180.0, -85.0), (180.0, -70.0), (-180.0, -70.0), (-180.0, -85.0)]]
+    assert not _crosses_antimeridian(antarctica)

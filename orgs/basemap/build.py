@@ -141,18 +141,20 @@ def build(options: Options, *, force: bool = False) -> Result:
 
 
 def _crosses_antimeridian(polygon: list[Ring]) -> bool:
-    """A ring that jumps from one side of 180° to the other (Wrangel Island,
-    Fiji), not counting a ring that runs along the ±180° edge (Antarctica)."""
-    return any(
-        abs(a[0] - b[0]) > 180 and not (abs(a[0]) == 180 and abs(b[0]) == 180)
-        for ring in polygon
-        for a, b in itertools.pairwise(ring)
-    )
+    """A ring that jumps from one side of 180° to the other: Wrangel Island,
+    Fiji, and Eurasia itself (merged with Chukotka's part east of 180°, along
+    the cut). Drawn as it is, such a ring covers a band around the world.
+    Antarctica runs along the whole ±180° edge on purpose and is left alone."""
+    if min(y for ring in polygon for _, y in ring) < -80:
+        return False
+    return any(abs(a[0] - b[0]) > 180 for ring in polygon for a, b in itertools.pairwise(ring))
 
 
 def _unwrapped(polygon: list[Ring]) -> list[Ring]:
-    # East of 180° as 180..360; ST_WrapX then moves that part back to the west.
-    return [[(x + 360 if x < 0 else x, y) for x, y in ring] for ring in polygon]
+    # The part just east of 180° (-180°..-90°) as 180°..270°, so the ring no
+    # longer jumps; ST_WrapX then cuts it at 180° and moves that part back.
+    # Western Europe's negative longitudes (Iberia is in Eurasia) stay as they are.
+    return [[(x + 360 if x < -90 else x, y) for x, y in ring] for ring in polygon]
 
 
 def _ring_wkt(ring: Ring) -> str:
