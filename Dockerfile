@@ -32,7 +32,7 @@ RUN DJANGO_DEBUG=false SECRET_KEY=build-only-not-a-secret python manage.py compi
     && DJANGO_DEBUG=false SECRET_KEY=build-only-not-a-secret python manage.py collectstatic --no-input -v 0
 
 RUN useradd --system --no-create-home --home-dir /app --shell /usr/sbin/nologin helplocator \
-    && mkdir -p var/media && chown helplocator:helplocator var/media
+    && mkdir -p var/media var/basemap && chown helplocator:helplocator var/media var/basemap
 USER helplocator
 
 EXPOSE 8000

@@ -4,8 +4,9 @@ folium renders a map as three parts (what goes in <head>, the map's <div> and
 its script); the page templates place them. Its defaults load Leaflet, jQuery,
 Bootstrap and Font Awesome from CDNs: ``LocalMap`` loads Leaflet from this
 site's static files and nothing else, so that no visit is seen by a third party
-and the map works offline. The only outside request left is for tiles
-(``settings.MAP_TILES_URL``).
+and the map works offline. The background is the site's own vector basemap
+(orgs/basemap/, drawn by protomaps-leaflet and frontend/static/frontend/basemap.js);
+only an operator's raster ``settings.MAP_TILES_URL`` would replace it.
 
 Nothing a user or an organisation wrote goes into folium here: folium puts
 popup and tooltip text into JavaScript template strings unescaped. Geometry
@@ -15,18 +16,24 @@ browser-side layers (locator.js) build their popups with DOM text nodes.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import folium
+from branca.element import MacroElement
 from django.conf import settings
 from django.templatetags.static import static
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from jinja2 import Template
+
+from orgs.basemap import client as basemap
 
 LEAFLET_VERSION = "1.9.4"
+PROTOMAPS_LEAFLET_VERSION = "5.1.0"
 # Where the home page opens: European Russia, before any search.
 DEFAULT_CENTRE = (56.0, 45.0)
 DEFAULT_ZOOM = 4
@@ -57,6 +64,44 @@ class LocalMap(folium.Map):
         # defaults (CDN URLs) stay untouched for anyone else using folium.
         self.default_js = [("leaflet", static(f"vendor/leaflet/{LEAFLET_VERSION}/leaflet.js"))]
         self.default_css = [("leaflet_css", static(f"vendor/leaflet/{LEAFLET_VERSION}/leaflet.css"))]
+        # The vector basemap, unless the operator set a raster tile server.
+        self.basemap = None if settings.MAP_TILES_URL else basemap.config()
+        if self.basemap is not None:
+            BasemapLayer().add_to(self)
+
+
+def basemap_scripts() -> list[tuple[str, str]]:
+    return [
+        ("protomaps_leaflet", static(f"vendor/protomaps-leaflet/{PROTOMAPS_LEAFLET_VERSION}/protomaps-leaflet.js")),
+        ("basemap", static("frontend/basemap.js")),
+    ]
+
+
+def basemap_tags(config: dict[str, Any] | None, *, defer: bool = False) -> SafeString:
+    """<script> tags for protomaps-leaflet and basemap.js, its configuration
+    in an attribute (escaped by format_html)."""
+    if config is None:
+        return mark_safe("")
+    (_, vendor), (_, own) = basemap_scripts()
+    extra = mark_safe(" defer") if defer else ""
+    return format_html(
+        '<script src="{}"{}></script>\n<script src="{}" data-basemap="{}"{}></script>',
+        vendor,
+        extra,
+        own,
+        json.dumps(config),
+        extra,
+    )
+
+
+class BasemapLayer(MacroElement):
+    """Adds the vector basemap to the folium map in its set-up script."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        if (window.HelpLocatorBasemap) window.HelpLocatorBasemap.addTo({{ this._parent.get_name() }});
+        {% endmacro %}"""
+    )
 
 
 @dataclass(frozen=True)
@@ -77,8 +122,8 @@ def new_map(
     return LocalMap(
         location=list(location),
         zoom_start=zoom,
-        tiles=settings.MAP_TILES_URL,
-        attr=settings.MAP_TILES_ATTRIBUTION,
+        tiles=settings.MAP_TILES_URL or None,
+        attr=settings.MAP_TILES_ATTRIBUTION or None,
         min_zoom=min_zoom,
         max_zoom=19,
         control_scale=True,
@@ -94,6 +139,7 @@ def render(m: LocalMap) -> RenderedMap:
     # header (a second charset, a viewport that forbids zooming, full-page
     # styles, an inline script): built here from the map's public file lists.
     header = format_html_join("\n", '<script src="{}"></script>', ((url,) for _, url in m.default_js))
+    header += basemap_tags(m.basemap)
     header += format_html_join("\n", '<link rel="stylesheet" href="{}">', ((url,) for _, url in m.default_css))
     # Safe: built by folium from numbers, fixed styles and settings, never
     # from user or organisation text (see the module docstring).

@@ -344,9 +344,19 @@ PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 10)
 # the blurred point, never on the true one.
 LOCATION_BLUR_M = env_int("LOCATION_BLUR_M", 2000)
 
-# Tiles are the only outside request the map makes; a deployment may point it
-# at its own tile server.
-MAP_TILES_URL = env_str("MAP_TILES_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# The map's background. By default a vector basemap from this site's own
+# origin: the PMTiles archive `manage.py build_basemap` makes (Natural Earth and
+# the gazetteer's towns) or, with MAP_BASEMAP, an operator's own archive (for
+# example an OpenStreetMap extract made with the Protomaps tools), served by
+# /basemap/ (orgs/basemap/). MAP_TILES_URL, when set, draws raster tiles from
+# that server instead: only for a server the operator runs, since every tile
+# request tells that server the visitor's address and the area they look at.
+MAP_BASEMAP_BUILT = env_str("MAP_BASEMAP_BUILT", str(BASE_DIR / "var" / "basemap" / "basemap.pmtiles"))
+MAP_BASEMAP = env_str("MAP_BASEMAP", MAP_BASEMAP_BUILT)
+# Shown under the map; empty: from the archive (Natural Earth and GeoNames for
+# the built one, OpenStreetMap's contributors for any other).
+MAP_BASEMAP_ATTRIBUTION = env_str("MAP_BASEMAP_ATTRIBUTION", "")
+MAP_TILES_URL = env_str("MAP_TILES_URL", "")
 MAP_TILES_ATTRIBUTION = env_str(
     "MAP_TILES_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
 )
@@ -415,17 +425,18 @@ X_FRAME_OPTIONS = "DENY"
 # for scripts: the one inline script is folium's map set-up (numbers and fixed
 # options, built server-side), which carries the per-response nonce; every other
 # script is a static file. Styles likewise (the press pages' small <style> has
-# the nonce). Images may come from the tile server, the one outside host a map
-# uses. /embed/ replaces frame-ancestors with EMBED_FRAME_ANCESTORS; the API docs
+# the nonce). No other host at all by default: the basemap's tiles come from
+# this site (connect-src 'self'); only a raster MAP_TILES_URL adds its server
+# to img-src. /embed/ replaces frame-ancestors with EMBED_FRAME_ANCESTORS; the API docs
 # page (Swagger UI) needs inline styles and gets them on that route only.
 _tiles = urlsplit(MAP_TILES_URL.replace("{s}.", "*."))
-MAP_TILES_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else SELF
+MAP_TILES_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.netloc else None
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
         "style-src": [SELF, NONCE],
-        "img-src": [SELF, "data:", MAP_TILES_ORIGIN],
+        "img-src": [SELF, "data:", *([MAP_TILES_ORIGIN] if MAP_TILES_ORIGIN else [])],
         "connect-src": [SELF],
         "font-src": [SELF],
         "object-src": [NONE],

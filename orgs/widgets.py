@@ -3,8 +3,9 @@
 GeoDjango's ``OpenLayersWidget``/``OSMWidget`` fetch OpenLayers from
 cdn.jsdelivr.net and hardcode the OpenStreetMap tile source. The product must
 leak no visits to third parties and work offline, so OpenLayers is vendored
-under ``orgs/static/vendor/ol/`` (see the README there) and the tiles come
-from ``settings.MAP_TILES_URL``, the one outside request a map may make.
+under ``orgs/static/vendor/ol/`` (see the README there) and the background is
+the site's own vector basemap (orgs/basemap/, read with OpenLayers' MVT
+format), or an operator's raster ``settings.MAP_TILES_URL`` when set.
 
 The template carries its options as a data attribute instead of an inline
 script, and ``orgs/admin/map-widget.js`` starts every map on the page: those
@@ -21,6 +22,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.forms.widgets import OSMWidget
 
+from orgs.basemap import client as basemap
+
 # The OpenLayers major version GeoDjango's OLMapWidget.js is written for
 # (Django 5.2 loads ol@v7.2.2 from a CDN); vendored at exactly that version.
 OL_VERSION = "7.2.2"
@@ -28,7 +31,7 @@ OL_STATIC_DIR = f"vendor/ol/{OL_VERSION}"
 
 
 class LocalMapWidget(OSMWidget):
-    """``OSMWidget`` with OpenLayers served from this site and tiles from ``MAP_TILES_URL``."""
+    """``OSMWidget`` with OpenLayers and the basemap served from this site."""
 
     template_name = "gis/orgs-openlayers.html"
     # An empty map opens on the coalitions' region (Russia and EECA), not on
@@ -53,7 +56,8 @@ class LocalMapWidget(OSMWidget):
                 "default_lat": context["default_lat"],
                 "default_zoom": context["default_zoom"],
                 "tiles_url": settings.MAP_TILES_URL,
-                "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
+                "tiles_attribution": settings.MAP_TILES_ATTRIBUTION if settings.MAP_TILES_URL else "",
+                "basemap": None if settings.MAP_TILES_URL else basemap.config(),
             }
         )
         return context

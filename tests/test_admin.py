@@ -25,6 +25,7 @@ from orgs import models as m
 from orgs.geo import blurred
 from orgs.widgets import OL_STATIC_DIR, LocalMapWidget
 from tests import factories as f
+from tests.basemaps import build_tiny
 from tests.conftest import CHROMIUM_ARGS, use_tiles, wait_until
 
 pytestmark = pytest.mark.django_db
@@ -359,6 +360,17 @@ def test_location_page_has_the_map_and_loads_nothing_from_other_hosts(admin_clie
     assert set(URL_RE.findall(text)) <= allowed
 
 
+def test_location_page_with_the_sites_own_basemap_names_no_other_host(
+    admin_client, directory, settings, tmp_path
+) -> None:
+    assert settings.MAP_TILES_URL == ""
+    settings.MAP_BASEMAP = str(build_tiny(tmp_path))
+    page = admin_client.get(admin_url(m.Location, "change", directory[m.Location].pk)).content.decode()
+    assert "/basemap/" in html.unescape(page)  # the map's options name the site's own tiles
+    text = re.sub(r"""\sxmlns(?::\w+)?=["'][^"']*["']""", "", html.unescape(page))
+    assert URL_RE.findall(text) == []
+
+
 def test_pages_with_inline_maps_load_nothing_from_other_hosts(admin_client, directory) -> None:
     for model in (m.Organisation, m.Service, m.ActivePeopleCentre, m.Place):
         response = admin_client.get(admin_url(model, "change", directory[model].pk))
@@ -538,6 +550,28 @@ def test_location_map_draws_from_local_openlayers_and_sets_the_point(open_in_bro
         assert page.errors == []
         assert page.outside, "the map requested no tiles"
         assert _only_tiles(page.outside), page.outside  # tiles from the setting, nothing else
+
+
+@pytest.mark.browser
+def test_location_map_draws_the_sites_own_basemap(open_in_browser, settings, tmp_path) -> None:
+    """The default: OpenLayers reads the vector tiles from this site, and the
+    page asks no other host for anything."""
+    import locator.settings as production
+
+    settings.MAP_TILES_URL = ""
+    settings.CONTENT_SECURITY_POLICY = production.CONTENT_SECURITY_POLICY
+    settings.MAP_BASEMAP = str(build_tiny(tmp_path))
+    org = f.OrganisationFactory(located=False, status=m.PublicationStatus.DRAFT)
+    with open_in_browser(admin_url(m.Location, "add") + f"?organisation={org.pk}") as page:
+        page.wait_for_selector("#id_point_map .ol-viewport canvas")
+        page.wait_for_load_state("networkidle")
+        tiles = page.evaluate(
+            "performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/basemap/'))"
+        )
+        assert tiles and all(t.endswith(".mvt") for t in tiles), tiles
+        assert "Natural Earth" in (page.text_content("#id_point_map .ol-attribution ul") or "")
+        assert page.errors == []
+        assert page.outside == []
 
 
 @pytest.mark.browser

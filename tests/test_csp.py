@@ -59,10 +59,30 @@ def test_only_the_embed_may_be_framed(client, settings, organisation) -> None:
     assert "X-Frame-Options" not in embed
 
 
-def test_images_only_from_the_site_and_the_tile_server(client, settings) -> None:
+def test_images_and_requests_only_from_the_site(client, settings) -> None:
+    # The basemap comes from this site: no other host by default.
+    assert settings.MAP_TILES_URL == ""
     policy = _policy(client.get("/"))
-    assert policy["img-src"] == ["'self'", "data:", settings.MAP_TILES_ORIGIN]
+    assert policy["img-src"] == ["'self'", "data:"]
     assert policy["connect-src"] == ["'self'"]
+
+
+def test_an_operators_raster_tile_server_is_the_one_image_host(monkeypatch) -> None:
+    import importlib
+
+    import locator.settings as production
+
+    monkeypatch.setenv("MAP_TILES_URL", "https://{s}.tiles.example.org/{z}/{x}/{y}.png")
+    try:
+        reloaded = importlib.reload(production)
+        assert reloaded.CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] == [
+            "'self'",
+            "data:",
+            "https://*.tiles.example.org",
+        ]
+    finally:
+        monkeypatch.delenv("MAP_TILES_URL")
+        importlib.reload(production)
 
 
 def test_api_docs_allow_inline_styles_but_no_inline_scripts(client) -> None:

@@ -20,6 +20,7 @@ from pytest_django import DjangoDbBlocker
 
 from orgs import models as m
 from orgs.seed import seed_load
+from tests.basemaps import build_tiny
 from tests.factories import (
     ActivePeopleCentreFactory,
     CategoryFactory,
@@ -266,6 +267,25 @@ def test_pages_load_nothing_from_other_sites(client: Client, settings: Any) -> N
     assert "https://their-own.example.org/" in parser.links  # a link, not a request
 
 
+@pytest.mark.usefixtures("seed")
+def test_pages_with_the_sites_own_basemap_name_no_other_host(client: Client, settings: Any, tmp_path: Path) -> None:
+    """The default: the vector basemap from this site, and no other host in
+    any attribute or script of any page (the raster case is the test above)."""
+    assert settings.MAP_TILES_URL == ""
+    settings.MAP_BASEMAP = str(build_tiny(tmp_path))
+    org = OrganisationFactory(slug="with-map", located=False)
+    LocationFactory(organisation=org)
+    network = m.Network.objects.get(slug="stop-sed")
+    for url in _pages_for(org, network):
+        page = _get(client, url)
+        parser = _Urls()
+        parser.feed(page)
+        assert {u for _, _, u in parser.resources} <= {settings.QUICK_EXIT_URL}, (url, parser.resources)
+        assert parser.script_urls == [], (url, parser.script_urls)
+        if url in ("/", "/embed/", f"/o/{org.slug}/"):
+            assert 'data-basemap="{&quot;tiles&quot;: &quot;/basemap/' in page, url
+
+
 def test_static_assets_name_no_other_site() -> None:
     from django.contrib.staticfiles import finders
 
@@ -273,6 +293,7 @@ def test_static_assets_name_no_other_site() -> None:
         "frontend/locator-kit.js",
         "frontend/locator-map.js",
         "frontend/locator.js",
+        "frontend/basemap.js",
         "frontend/safety.js",
         "frontend/site.css",
         "vendor/leaflet/1.9.4/leaflet.css",

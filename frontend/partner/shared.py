@@ -14,9 +14,10 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from frontend.maps import LEAFLET_VERSION
+from frontend.maps import LEAFLET_VERSION, basemap_tags
 from orgs import models as m
 from orgs import permissions, services
+from orgs.basemap import client as basemap
 
 
 def map_config() -> dict[str, Any]:
@@ -24,7 +25,9 @@ def map_config() -> dict[str, Any]:
         "leaflet_css": static(f"vendor/leaflet/{LEAFLET_VERSION}/leaflet.css"),
         "leaflet_js": static(f"vendor/leaflet/{LEAFLET_VERSION}/leaflet.js"),
         "tiles_url": settings.MAP_TILES_URL,
-        "tiles_attribution": settings.MAP_TILES_ATTRIBUTION,
+        "tiles_attribution": settings.MAP_TILES_ATTRIBUTION if settings.MAP_TILES_URL else "",
+        # The site's own vector basemap when no raster tile server is set (partner.js).
+        "basemap_assets": "" if settings.MAP_TILES_URL else basemap_tags(basemap.config(), defer=True),
         "places_url": reverse("v1:places"),
     }
 

@@ -34,6 +34,9 @@
     var tiles = form.getAttribute("data-tiles-url");
     if (tiles) {
       L.tileLayer(tiles, { attribution: form.getAttribute("data-tiles-attribution") || "", maxZoom: 19 }).addTo(map);
+    } else if (window.HelpLocatorBasemap) {
+      // The site's own vector basemap (basemap.js).
+      window.HelpLocatorBasemap.addTo(map);
     }
     var marker = null;
 
