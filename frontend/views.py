@@ -81,6 +81,16 @@ def _js_messages() -> dict[str, str]:
         "coversArea": _("Covers: {area}"),
         "suggestions": _("Suggestions: {n}. Use the up and down arrows to choose."),
         "noSuggestions": _("No town with this name."),
+        "myLocationNear": _("your location, near {place}"),
+        "openUntil": _("until {t}"),
+        "opensAt": _("opens at {t}"),
+        "opensOn": _("opens on {day} at {t}"),
+        "directions": _("Directions"),
+        "noContact": _("No public contacts yet."),
+        "askCoalition": _("Ask the coalition:"),
+        "filtersOn": _("({n} on)"),
+        "linkCopied": _("Link copied. Anyone who opens it sees this list; it holds the town and filters, not your location."),
+        "copyByHand": _("Copy the link from the box."),
     }
 
 
@@ -95,9 +105,11 @@ def _locator_context(request: HttpRequest, *, network: m.Network | None) -> dict
             "nearest": reverse("v1:nearest"),
             "locations": reverse("v1:locations"),
             "places": reverse("v1:places"),
+            "placeNearest": reverse("v1:place-nearest"),
         },
         "organisationUrl": reverse("frontend:organisation", args=["__slug__"]),
         "centreUrl": reverse("frontend:centre", args=["__slug__"]),
+        "networkUrl": reverse("frontend:network", args=["__slug__"]),
         "fixed": {"network": [network.slug]} if network else {},
         "categories": {opt.category.slug: localized(opt.category, "name") for opt in categories},
         "targets": {t.slug: localized(t, "name") for t in targets},
