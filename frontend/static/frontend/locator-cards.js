@@ -120,11 +120,13 @@
       return { phones: phones, emails: emails, sites: sites };
     }
 
+    /* Links on one line; the next steps are spaced by the layout instead of
+     * dots, so a step left out on paper leaves no stray dot. */
     function joined(className, links) {
       if (!links.length) return null;
       var line = el("p", { class: className });
       links.forEach(function (link, i) {
-        if (i) line.appendChild(document.createTextNode(" · "));
+        if (i && className !== "next-step") line.appendChild(document.createTextNode(" · "));
         line.appendChild(link);
       });
       return line;

@@ -25,6 +25,15 @@
     var printLink = document.getElementById("print-link");
     var onShow = null;
 
+    /* On paper, the link as a person reads and types it (Углич, not %D0%A3…). */
+    function readableLink() {
+      try {
+        return decodeURI(link());
+      } catch (e) {
+        return link();
+      }
+    }
+
     // --- filters ---------------------------------------------------------------------
 
     function activeFilters() {
@@ -102,7 +111,7 @@
 
     function showTools() {
       if (tools) tools.hidden = false;
-      if (printLink) printLink.textContent = link();
+      if (printLink) printLink.textContent = readableLink();
       if (shareBox && !shareBox.hidden) shareBox.value = link();
     }
 
@@ -114,7 +123,7 @@
       });
     }
     window.addEventListener("beforeprint", function () {
-      if (printLink) printLink.textContent = link();
+      if (printLink) printLink.textContent = readableLink();
     });
 
     updateCount();
