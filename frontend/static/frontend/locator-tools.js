@@ -24,6 +24,7 @@
     var copyStatus = document.getElementById("copy-status");
     var printLink = document.getElementById("print-link");
     var onShow = null;
+    var toggle = root.querySelector(".view-toggle");
 
     /* On paper, the link as a person reads and types it (Углич, not %D0%A3…). */
     function readableLink() {
@@ -69,7 +70,7 @@
 
     // --- list or map, on a phone -----------------------------------------------------
 
-    function showView(view) {
+    function showView(view, asked) {
       root.setAttribute("data-view", view);
       if (listButton) listButton.setAttribute("aria-pressed", view === "list" ? "true" : "false");
       if (mapButton) mapButton.setAttribute("aria-pressed", view === "map" ? "true" : "false");
@@ -78,14 +79,16 @@
         map.invalidateSize();
         if (onShow) onShow();
       }
+      // Asked for on a phone: the switch and what it shows come to the top.
+      if (asked && !wide.matches && toggle) toggle.scrollIntoView({ block: "start" });
     }
 
     if (listButton && mapButton) {
       listButton.addEventListener("click", function () {
-        showView("list");
+        showView("list", true);
       });
       mapButton.addEventListener("click", function () {
-        showView("map");
+        showView("map", true);
       });
     }
     showView("list");

@@ -109,13 +109,15 @@
   var showView = tools.showView;
   var lastBounds = null;
   tools.onMapShown(function () {
-    if (lastBounds) fitTo(lastBounds);
+    // At once, not animated: the map was measured afresh a moment ago.
+    if (lastBounds) fitTo(lastBounds, { animate: false });
     scheduleViewport();
   });
 
-  function fitTo(bounds) {
-    if (bounds.length > 1) map.fitBounds(L.latLngBounds(bounds), { padding: [30, 30], maxZoom: 13 });
-    else if (bounds.length === 1) map.setView(bounds[0], 10);
+  function fitTo(bounds, how) {
+    how = how || {};
+    if (bounds.length > 1) map.fitBounds(L.latLngBounds(bounds), { padding: [30, 30], maxZoom: 13, animate: how.animate });
+    else if (bounds.length === 1) map.setView(bounds[0], 10, { animate: how.animate });
   }
 
   // --- the search --------------------------------------------------------------------
