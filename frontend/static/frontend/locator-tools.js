@@ -25,6 +25,7 @@
     var printLink = document.getElementById("print-link");
     var onShow = null;
     var toggle = root.querySelector(".view-toggle");
+    var bringUp = null;
 
     /* On paper, the link as a person reads and types it (Углич, not %D0%A3…). */
     function readableLink() {
@@ -80,7 +81,7 @@
         if (onShow) onShow();
       }
       // Asked for on a phone: the switch and what it shows come to the top.
-      if (asked && !wide.matches && toggle) toggle.scrollIntoView({ block: "start" });
+      if (asked && !wide.matches && toggle && bringUp) bringUp(toggle);
     }
 
     if (listButton && mapButton) {
@@ -143,6 +144,10 @@
       showTools: showTools,
       onMapShown: function (callback) {
         onShow = callback;
+      },
+      // How the page brings a part of it up below the sticky top (locator.js).
+      setBringUp: function (callback) {
+        bringUp = callback;
       },
     };
   };

@@ -212,19 +212,23 @@
    * Not after a changed filter: the focus stays on the filter being set. */
   function revealResults() {
     if (!resultsTitle) return;
-    if (wide.matches) {
-      resultsTitle.scrollIntoView({ block: "start" });
-    } else {
-      setCompactTop(true);
-      var covered = topBar ? topBar.getBoundingClientRect().height : 0;
-      var y = resultsTitle.getBoundingClientRect().top + window.pageYOffset - covered - 8;
-      window.scrollTo(0, Math.max(0, y));
-      // Already in place, the page does not move and no scroll event comes:
-      // let the top follow the real position.
-      onScroll();
-    }
+    if (wide.matches) resultsTitle.scrollIntoView({ block: "start" });
+    else bringUp(resultsTitle);
     resultsTitle.focus({ preventScroll: true });
   }
+
+  /* On a phone: a part of the page to just below the sticky top, compacted
+   * first so its height is known. */
+  function bringUp(node) {
+    setCompactTop(true);
+    var covered = topBar ? topBar.getBoundingClientRect().height : 0;
+    var y = node.getBoundingClientRect().top + window.pageYOffset - covered - 8;
+    window.scrollTo(0, Math.max(0, y));
+    // Already in place, the page does not move and no scroll event comes:
+    // let the top follow the real position.
+    onScroll();
+  }
+  tools.setBringUp(bringUp);
 
   function renderResults(data, origin, options) {
     clearResults();
