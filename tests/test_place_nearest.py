@@ -33,4 +33,3 @@ def test_bad_coordinates_are_a_400_naming_the_field(api, params, field) -> None:
     response = api.get(URL, params)
     assert response.status_code == 400
     assert field in response.json()
-
