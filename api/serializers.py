@@ -205,6 +205,13 @@ class PlacesQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, default=10, min_value=1, max_value=50)
 
 
+class PlaceNearestQuerySerializer(serializers.Serializer):
+    lat = FiniteFloatField(min_value=-90, max_value=90, help_text="WGS84 latitude, degrees; two decimals are enough.")
+    lon = FiniteFloatField(
+        min_value=-180, max_value=180, help_text="WGS84 longitude, degrees; two decimals are enough."
+    )
+
+
 # --- output -----------------------------------------------------------------------
 
 
@@ -233,6 +240,10 @@ class PlaceSerializer(serializers.ModelSerializer):
 def _slugs() -> Any:
     """A read-only list of related objects' slugs."""
     return serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+
+
+class PlaceNearestSerializer(serializers.Serializer):
+    place = PlaceSerializer(allow_null=True, help_text="The town nearest to the point; null with no gazetteer.")
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -277,7 +288,7 @@ class OrganisationBriefSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = m.Organisation
-        fields = ["id", "slug", "name", "website", "last_verified_at", "networks"]
+        fields = ["id", "slug", "name", "website", "email", "last_verified_at", "networks"]
 
     @extend_schema_field(MembershipPublicSerializer(many=True))
     def get_networks(self, obj: m.Organisation) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ v1: list[URLPattern | URLResolver] = [
     path("target-groups", views.TargetGroupsView.as_view(), name="target-groups"),
     path("networks", views.NetworksView.as_view(), name="networks"),
     path("places", views.PlacesView.as_view(), name="places"),
+    path("places/nearest", views.PlaceNearestView.as_view(), name="place-nearest"),
     # Partners (session-authenticated writes)
     path("partner/organisations", organisations.RegisterOrganisationView.as_view(), name="partner-register"),
     path(

@@ -7,6 +7,7 @@ import json
 import threading
 from typing import Any
 
+from django.contrib.gis.geos import Point
 from django.core.cache import caches
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse
@@ -189,6 +190,23 @@ class PlacesView(APIView):
         data = _query(s.PlacesQuerySerializer, request)
         places = gazetteer.places_search(q=data["q"], limit=data["limit"])
         return Response(s.PlaceSerializer(places, many=True).data)
+
+
+class PlaceNearestView(APIView):
+    """The town nearest to a point: "use my location" names and shares this
+    town, never the coordinates. Nothing here records the point."""
+
+    @extend_schema(
+        summary="The town nearest to a point",
+        parameters=[s.PlaceNearestQuerySerializer],
+        responses={200: s.PlaceNearestSerializer, **public_errors()},
+    )
+    def get(self, request: Request) -> Response:
+        data = _query(s.PlaceNearestQuerySerializer, request)
+        # About a kilometre: enough to find the town, no more precise than that.
+        point = Point(round(data["lon"], 2), round(data["lat"], 2), srid=4326)
+        place = gazetteer.place_nearest(point=point)
+        return Response({"place": s.PlaceSerializer(place).data if place else None})
 
 
 class CategoriesView(APIView):

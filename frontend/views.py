@@ -81,6 +81,18 @@ def _js_messages() -> dict[str, str]:
         "coversArea": _("Covers: {area}"),
         "suggestions": _("Suggestions: {n}. Use the up and down arrows to choose."),
         "noSuggestions": _("No town with this name."),
+        "myLocationNear": _("your location, near {place}"),
+        "openUntil": _("until {t}"),
+        "opensAt": _("opens at {t}"),
+        "opensOn": _("opens on {day} at {t}"),
+        "directions": _("Directions"),
+        "noContact": _("No public contacts yet."),
+        "askCoalition": _("Ask the coalition:"),
+        "filtersOn": _("({n} on)"),
+        "linkCopied": _(
+            "Link copied. Anyone who opens it sees this list; it holds the town and filters, not your location."
+        ),
+        "copyByHand": _("Copy the link from the box."),
     }
 
 
@@ -95,9 +107,11 @@ def _locator_context(request: HttpRequest, *, network: m.Network | None) -> dict
             "nearest": reverse("v1:nearest"),
             "locations": reverse("v1:locations"),
             "places": reverse("v1:places"),
+            "placeNearest": reverse("v1:place-nearest"),
         },
         "organisationUrl": reverse("frontend:organisation", args=["__slug__"]),
         "centreUrl": reverse("frontend:centre", args=["__slug__"]),
+        "networkUrl": reverse("frontend:network", args=["__slug__"]),
         "fixed": {"network": [network.slug]} if network else {},
         "categories": {opt.category.slug: localized(opt.category, "name") for opt in categories},
         "targets": {t.slug: localized(t, "name") for t in targets},
@@ -157,9 +171,22 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
         pos = loc.public_position
         if pos is not None:
             boxes.append(maps.add_location(m_, lat=pos.lat, lon=pos.lon, visibility=loc.visibility))
-        locations.append({"location": loc, "open_now": selectors.is_open(loc)})
+        open_now = selectors.is_open(loc)
+        opens = selectors.next_opening(loc) if open_now is False else None
+        locations.append(
+            {
+                "location": loc,
+                "open_now": open_now,
+                "opens_today": opens[0] == 0 if opens else None,
+                "opens_weekday": opens[1] if opens else None,
+                "opens_at": opens[2] if opens else None,
+                # A geo: link opens the phone's map app: only for a place shown exactly.
+                "geo": f"geo:{pos.lat},{pos.lon}" if pos is not None and loc.visibility == m.Visibility.EXACT else "",
+            }
+        )
     maps.fit(m_, maps.union_bounds(boxes))
     services = list(org.services.all())
+    service_contacts = any(s.phone or s.email or s.url for s in services)
     return render(
         request,
         "frontend/organisation.html",
@@ -168,7 +195,8 @@ def organisation(request: HttpRequest, slug: str) -> HttpResponse:
             "locations": locations,
             "physical_count": len(boxes),
             "services": services,
-            "service_contacts": any(s.phone or s.email or s.url for s in services),
+            "service_contacts": service_contacts,
+            "no_contact": not (service_contacts or org.website or org.email or org.social_links),
             "memberships": org.active_memberships,  # type: ignore[attr-defined]
             "centres": list(org.centres.all()),
             "map": maps.render(m_) if boxes else None,

@@ -57,6 +57,24 @@ def is_open(location: m.Location, now: dt.datetime | None = None) -> bool | None
     return False
 
 
+def next_opening(location: m.Location, now: dt.datetime | None = None) -> tuple[int, int, dt.time] | None:
+    """When a closed place opens next, in its own time zone: (days ahead, the
+    weekday, 0 = Monday, the time); None when it has no hours. Read with ``is_open``: for a place open
+    now it is the next opening after the current one."""
+    hours = list(location.hours.all())
+    if not hours:
+        return None
+    import zoneinfo
+
+    local = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(location.timezone))
+    for ahead in range(8):
+        day = (local.weekday() + ahead) % 7
+        times = sorted(h.opens for h in hours if h.weekday == day and (ahead or h.opens > local.time()))
+        if times:
+            return ahead, day, times[0]
+    return None
+
+
 # --- organisations ------------------------------------------------------------------
 
 

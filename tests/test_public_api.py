@@ -153,3 +153,10 @@ def test_identifiers_of_a_person_are_not_public(api) -> None:
     person = api.get(f"{V1}/organisations/person").json()
     assert (company["ogrn"], company["inn"]) == ("1027700132195", "7707083893")
     assert (person["ogrn"], person["inn"]) == (None, None)
+
+
+def test_nearest_gives_the_organisations_public_email_for_a_cards_next_step(api) -> None:
+    org = f.OrganisationFactory(located=False, email="info@opora.example", website="")
+    f.LocationFactory(organisation=org, point=Point(28.34, 57.815, srid=4326))
+    body = api.get(f"{V1}/nearest", {"place": "Псков"}).json()
+    assert body["results"][0]["organisation"]["email"] == "info@opora.example"

@@ -84,7 +84,8 @@ def _slugs(table: str, through: str, own: str, other: str, owner: str) -> str:
 
 # OrganisationBriefSerializer, for the organisation aliased ``o``.
 ORGANISATION_JSON = """json_build_object(
-    'id', o.id, 'slug', o.slug, 'name', o.name, 'website', o.website, 'last_verified_at', o.last_verified_at,
+    'id', o.id, 'slug', o.slug, 'name', o.name, 'website', o.website, 'email', o.email,
+    'last_verified_at', o.last_verified_at,
     'networks', to_json(ARRAY(
         SELECT json_build_object('network', n.slug, 'network_name', n.name, 'role', mb.role, 'since', mb.since)
         FROM orgs_membership mb JOIN orgs_network n ON n.id = mb.network_id

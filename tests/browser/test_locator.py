@@ -94,7 +94,10 @@ def test_search_lists_the_nearest_first_linked_to_markers_and_filters_change_it(
     popup.locator("button").click()
     assert page.evaluate("document.activeElement.id") == "result-4"
 
-    # A filter changes the list at once: only the two offering legal aid are left.
+    # After the search the filters folded away; opened, a filter changes the
+    # list at once: only the two offering legal aid are left.
+    assert not page.locator("#f-category").is_visible()
+    page.click(".filters summary")
     with page.expect_response(lambda r: "/api/v1/nearest" in r.url and "category=legal-aid" in r.url):
         page.select_option("#f-category", "legal-aid")
     wait_until(page, "document.querySelectorAll('#results-list > li').length === 2")
@@ -150,10 +153,14 @@ def test_map_loads_points_for_the_viewport_and_use_my_location_searches_from_the
     page.click("#locate-me")
     page.wait_for_selector("#results-list > li")
     assert result_names(site)[0] == directory.smolensk.name
-    # The position went into the nearest query and nowhere else.
+    # The position went into the nearest query and the nearest-town look-up
+    # (rounded to two decimals), and nowhere else: the address names the town.
     with_position = [u for u in site.traffic.local if "54.79" in u]
-    assert with_position and all("/api/v1/nearest?" in u for u in with_position)
-    assert "54.79" not in page.url
+    paths = {u.split("?")[0].split("/api/v1/")[1] for u in with_position}
+    assert paths == {"nearest", "places/nearest"}, with_position
+    assert [u for u in with_position if "/places/nearest?lat=54.79&lon=32.05" in u]
+    wait_until(page, "location.hash.indexOf('q=') >= 0")
+    assert "54.79" not in page.url and "32.05" not in page.url
 
 
 def test_home_page_fits_desktop_and_phone_with_screenshots(
@@ -206,6 +213,7 @@ def test_on_a_phone_a_search_brings_the_results_and_the_top_shrinks_but_a_filter
     # A changed filter updates the list where she is: no jump, the focus stays on the filter.
     page.evaluate("window.scrollTo(0, 0)")
     wait_until(page, "!document.body.classList.contains('top-compact')")
+    page.locator(".filters summary").tap()
     page.focus("#f-category")
     with page.expect_response(lambda r: "/api/v1/nearest" in r.url and "category=legal-aid" in r.url):
         page.select_option("#f-category", "legal-aid")

@@ -4,9 +4,10 @@
  * Everything shown here comes from the API as JSON and reaches the page only
  * as text (textContent, text nodes, attribute values set one by one), never
  * as HTML: an organisation called "<script>…" is shown as those characters.
- * The search origin (a typed town or the browser's position) goes only into
- * the /api/v1/nearest request; it is not kept in the address, the history or
- * any storage. */
+ * The search (a town's name and the filters) is kept in the address's
+ * fragment, which never reaches the server (locator-state.js); the browser's
+ * position goes only into the /api/v1/nearest request and, rounded, the
+ * nearest-town look-up: the fragment names that town instead. */
 (function () {
   "use strict";
 
@@ -38,8 +39,6 @@
   var el = kit.el;
   var fmt = kit.fmt;
   var pageLink = kit.pageLink;
-  var webUrl = kit.webUrl;
-  var telUrl = kit.telUrl;
   var distanceText = kit.distanceText;
   var placeName = kit.placeName;
   var uniqueJoin = kit.uniqueJoin;
@@ -73,6 +72,7 @@
   var protectionNote = viewport.protectionNote;
   var originLayer = viewport.originLayer;
   var resultsLayer = viewport.resultsLayer;
+  var cards = window.HelpLocator.cards(config, kit, protectionNote);
 
 
   // --- the sticky top on a phone -------------------------------------------------------
@@ -103,6 +103,22 @@
 
   // Only the browse map (a coalition's page) and no search panel: done.
   if (!form) return;
+
+  var state = window.HelpLocator.state(form);
+  var tools = window.HelpLocator.tools(root, form, map, config, kit, state.link);
+  var showView = tools.showView;
+  var lastBounds = null;
+  tools.onMapShown(function () {
+    // At once, not animated: the map was measured afresh a moment ago.
+    if (lastBounds) fitTo(lastBounds, { animate: false });
+    scheduleViewport();
+  });
+
+  function fitTo(bounds, how) {
+    how = how || {};
+    if (bounds.length > 1) map.fitBounds(L.latLngBounds(bounds), { padding: [30, 30], maxZoom: 13, animate: how.animate });
+    else if (bounds.length === 1) map.setView(bounds[0], 10, { animate: how.animate });
+  }
 
   // --- the search --------------------------------------------------------------------
 
@@ -165,7 +181,14 @@
         renderResults(answers[0], origin, options);
         renderRemote(answers[1]);
         renderCentres(answers[0].centres || []);
-        if (options.reveal) revealResults();
+        // The address now holds this search (a town's name, never a point).
+        state.write(origin.share || origin.place || "");
+        tools.showTools();
+        if (options.reveal) {
+          tools.fold();
+          showView("list");
+          revealResults();
+        }
       },
       function (err) {
         if (isAbort(err) || seq !== search.seq) return;
@@ -189,24 +212,29 @@
    * Not after a changed filter: the focus stays on the filter being set. */
   function revealResults() {
     if (!resultsTitle) return;
-    if (wide.matches) {
-      resultsTitle.scrollIntoView({ block: "start" });
-    } else {
-      setCompactTop(true);
-      var covered = topBar ? topBar.getBoundingClientRect().height : 0;
-      var y = resultsTitle.getBoundingClientRect().top + window.pageYOffset - covered - 8;
-      window.scrollTo(0, Math.max(0, y));
-      // Already in place, the page does not move and no scroll event comes:
-      // let the top follow the real position.
-      onScroll();
-    }
+    if (wide.matches) resultsTitle.scrollIntoView({ block: "start" });
+    else bringUp(resultsTitle);
     resultsTitle.focus({ preventScroll: true });
   }
+
+  /* On a phone: a part of the page to just below the sticky top, compacted
+   * first so its height is known. */
+  function bringUp(node) {
+    setCompactTop(true);
+    var covered = topBar ? topBar.getBoundingClientRect().height : 0;
+    var y = node.getBoundingClientRect().top + window.pageYOffset - covered - 8;
+    window.scrollTo(0, Math.max(0, y));
+    // Already in place, the page does not move and no scroll event comes:
+    // let the top follow the real position.
+    onScroll();
+  }
+  tools.setBringUp(bringUp);
 
   function renderResults(data, origin, options) {
     clearResults();
     var results = data.results || [];
     var label = origin.place ? placeName(data.origin.place) || origin.place : origin.label;
+    if (origin.near) label = fmt(M.myLocationNear, { place: origin.near });
     setStatus(results.length ? fmt(M.resultsNear, { place: label }) : M.noResults);
 
     var alternatives = (data.origin && data.origin.alternatives) || [];
@@ -216,7 +244,7 @@
         var button = el("button", { type: "button", class: "link", text: placeName(place) + " (" + place.country_code + ")" });
         button.addEventListener("click", function () {
           input.value = placeName(place);
-          runSearch({ lat: place.lat, lon: place.lon, label: placeName(place) }, { reveal: true });
+          runSearch({ lat: place.lat, lon: place.lon, label: placeName(place), share: placeName(place) }, { reveal: true });
         });
         alternativesBox.appendChild(button);
       });
@@ -240,66 +268,20 @@
         if (index < 5) bounds.push(marker.getLatLng());
       }
     });
-    if (map && !options.keepView) {
-      if (bounds.length > 1) map.fitBounds(L.latLngBounds(bounds), { padding: [30, 30], maxZoom: 13 });
-      else if (bounds.length === 1) map.setView(bounds[0], 10);
-    }
-  }
-
-  function serviceLine(service) {
-    var parts = [];
-    (service.formats || []).forEach(function (f) {
-      parts.push(config.formats[f] || f);
-    });
-    parts.push(service.is_free ? M.free : M.paid);
-    var categories = (service.categories || []).map(function (slug) {
-      return config.categories[slug] || slug;
-    });
-    return el("li", {}, [
-      el("span", { class: "service-name", text: service.name }),
-      " — " + parts.join(", "),
-      categories.length ? el("span", { class: "service-categories", text: " (" + categories.join("; ") + ")" }) : null,
-    ]);
-  }
-
-  function networksLine(organisation) {
-    var networks = (organisation.networks || []).map(function (n) {
-      return n.network_name + " (" + (config.roles[n.role] || n.role) + ")";
-    });
-    return networks.length ? el("p", { class: "networks", text: networks.join("; ") }) : null;
-  }
-
-  function openBadge(openNow) {
-    if (openNow === true) return el("span", { class: "badge open", text: M.openNow });
-    if (openNow === false) return el("span", { class: "badge closed", text: M.closedNow });
-    return null;
+    lastBounds = bounds;
+    if (map && !options.keepView) fitTo(bounds);
   }
 
   function resultItem(result, index) {
     var location = result.location;
-    var organisation = result.organisation;
-    var number = index + 1;
-    var distance = distanceText(result.distance_m, location.visibility);
-    var item = el("li", { class: "result", id: "result-" + number, tabindex: "-1", "data-distance": result.distance_m }, [
-      el("h3", { class: "result-title" }, [
-        el("span", { class: "result-number", "aria-hidden": "true", text: String(number) }),
-        pageLink(config.organisationUrl, organisation.slug, organisation.name),
-      ]),
-      el("p", { class: "result-meta" }, [
-        el("strong", { class: "distance", text: distance }),
-        " · " + uniqueJoin([location.name, location.address, location.city]) + " ",
-        openBadge(result.open_now),
-      ]),
-      protectionNote(location.visibility),
-      result.services && result.services.length ? el("ul", { class: "result-services" }, result.services.map(serviceLine)) : null,
-      networksLine(organisation),
-    ]);
+    var item = cards.resultItem(result, index);
     if (map && location.position) {
       var show = el("button", { type: "button", class: "small show-on-map", text: M.showOnMap });
       show.addEventListener("click", function () {
         var marker = search.markers[index];
         if (!marker) return;
         highlight(index, false);
+        showView("map");
         map.setView(marker.getLatLng(), Math.max(map.getZoom(), 13));
         marker.openPopup();
         if (!wide.matches) document.getElementById(root.getAttribute("data-map-name")).scrollIntoView({ block: "center" });
@@ -342,6 +324,7 @@
     var location = result.location;
     var back = el("button", { type: "button", class: "small link", text: M.showInList });
     back.addEventListener("click", function () {
+      showView("list");
       highlight(index, true);
     });
     return el("div", { class: "hl-popup" }, [
@@ -373,60 +356,14 @@
     }
   }
 
-  function contactLinks(service) {
-    var links = [];
-    if (service.phone) links.push(el("a", { href: telUrl(service.phone), text: service.phone }));
-    if (webUrl(service.url)) links.push(el("a", { href: webUrl(service.url), rel: "noopener noreferrer", target: "_blank", text: M.website }));
-    if (service.email) links.push(el("a", { href: "mailto:" + service.email, text: service.email }));
-    var line = el("p", { class: "contacts" });
-    links.forEach(function (link, i) {
-      if (i) line.appendChild(document.createTextNode(" · "));
-      line.appendChild(link);
-    });
-    return links.length ? line : null;
-  }
-
-  /* Help by phone and online, one entry per organisation (an organisation often
-   * offers several such services: listing each one apart buries the others). */
   function renderRemote(services) {
     remoteList.textContent = "";
     services = services || [];
     remoteStatus.textContent = services.length ? "" : M.remoteNone;
     remoteStatus.hidden = !!services.length;
-    var groups = [];
-    var bySlug = {};
-    services.forEach(function (service) {
-      var slug = service.organisation.slug;
-      if (!bySlug[slug]) {
-        bySlug[slug] = { organisation: service.organisation, services: [] };
-        groups.push(bySlug[slug]);
-      }
-      bySlug[slug].services.push(service);
+    cards.remoteItems(services).forEach(function (item) {
+      remoteList.appendChild(item);
     });
-    groups.forEach(function (group) {
-      remoteList.appendChild(
-        el("li", { class: "remote-item" }, [
-          el("h3", {}, [pageLink(config.organisationUrl, group.organisation.slug, group.organisation.name)]),
-          el("ul", { class: "remote-services" }, group.services.map(remoteService)),
-        ])
-      );
-    });
-  }
-
-  function remoteService(service) {
-    var formats = (service.formats || [])
-      .filter(function (f) {
-        return f !== "in_person";
-      })
-      .map(function (f) {
-        return config.formats[f] || f;
-      });
-    return el("li", {}, [
-      el("span", { class: "service-name", text: service.name }),
-      " — " + formats.concat([service.is_free ? M.free : M.paid]).join(", ") + ". ",
-      el("span", { class: "hint", text: fmt(M.coversArea, { area: config.areas[service.area_kind] || service.area_kind }) }),
-      contactLinks(service),
-    ]);
   }
 
   function renderCentres(centres) {
@@ -477,7 +414,7 @@
     if (!place) return;
     var name = placeName(place);
     input.value = name;
-    suggest.chosen = { lat: place.lat, lon: place.lon, label: name, text: name };
+    suggest.chosen = { lat: place.lat, lon: place.lon, label: name, text: name, share: name };
     closeOptions();
     runSearch(suggest.chosen, { reveal: true });
   }
@@ -587,9 +524,20 @@
   // A changed filter changes the map at once, and the list if there is one.
   form.addEventListener("change", function (event) {
     if (event.target === input) return;
+    tools.updateCount();
     scheduleViewport();
     if (search.origin) runSearch(search.origin, { keepView: true });
   });
+
+  if (tools.resetButton) {
+    tools.resetButton.addEventListener("click", function () {
+      tools.reset();
+      scheduleViewport();
+      if (search.origin) runSearch(search.origin, { keepView: true });
+      // The button hides itself: the focus goes to the first filter, not to nothing.
+      form.elements.category.focus();
+    });
+  }
 
   if (locateButton) {
     locateButton.addEventListener("click", function () {
@@ -602,7 +550,23 @@
         function (position) {
           input.value = "";
           suggest.chosen = null;
-          runSearch({ lat: position.coords.latitude, lon: position.coords.longitude, label: M.myLocation }, { reveal: true });
+          var origin = { lat: position.coords.latitude, lon: position.coords.longitude, label: M.myLocation };
+          // The link she may copy names the nearest town, never her position:
+          // until the town is known, the address keeps no town at all.
+          var near = new URLSearchParams({ lat: origin.lat.toFixed(2), lon: origin.lon.toFixed(2) });
+          getJSON(config.api.placeNearest + "?" + near.toString()).then(
+            function (answer) {
+              if (search.origin !== origin || !answer.place) return;
+              origin.near = origin.share = placeName(answer.place);
+              state.write(origin.share);
+              if (resultsList.children.length) setStatus(fmt(M.resultsNear, { place: fmt(M.myLocationNear, { place: origin.near }) }));
+              tools.showTools();
+            },
+            function () {
+              /* the search still works; the link just names no town */
+            }
+          );
+          runSearch(origin, { reveal: true });
         },
         function () {
           setStatus(M.geoFailed);
@@ -611,4 +575,22 @@
       );
     });
   }
+
+  // --- a search kept in the address: Back, Reload, a shared link --------------------
+
+  /* An old /?place=… link becomes a fragment; a fragment with a town searches
+   * it at once, with its filters. Someone editing the fragment by hand, or a
+   * link opened in this tab, searches again. */
+  function restore() {
+    var saved = state.read();
+    state.apply(saved);
+    tools.updateCount();
+    if (!saved.q) return;
+    input.value = saved.q;
+    suggest.chosen = null;
+    runSearch({ place: saved.q }, { reveal: true });
+  }
+  state.adoptQuery();
+  restore();
+  window.addEventListener("hashchange", restore);
 })();
