@@ -75,32 +75,6 @@
   var resultsLayer = viewport.resultsLayer;
 
 
-  // --- the sticky top on a phone -------------------------------------------------------
-
-  /* Scrolled down on a phone, the top (header and crisis lines) shrinks to a
-   * line of brand and quick exit and a line of numbers (site.css,
-   * .top-compact): full, it takes a third of the screen. It shrinks once the
-   * page has scrolled past its full height and grows back only near the top,
-   * so the change in height it causes cannot flip it back and forth. */
-  var topBar = document.querySelector(".top");
-  function setCompactTop(on) {
-    if (document.body.classList.contains("top-compact") !== on) document.body.classList.toggle("top-compact", on);
-  }
-  function onScroll() {
-    if (!topBar || wide.matches) {
-      setCompactTop(false);
-      return;
-    }
-    var y = window.pageYOffset;
-    if (document.body.classList.contains("top-compact")) {
-      if (y < 8) setCompactTop(false);
-    } else if (y > topBar.offsetHeight) {
-      setCompactTop(true);
-    }
-  }
-  window.addEventListener("scroll", onScroll, { passive: true });
-  onScroll();
-
   // Only the browse map (a coalition's page) and no search panel: done.
   if (!form) return;
 
@@ -192,13 +166,15 @@
     if (wide.matches) {
       resultsTitle.scrollIntoView({ block: "start" });
     } else {
-      setCompactTop(true);
+      // The compact top (safety.js), first, so that its height is known.
+      document.body.classList.add("top-compact");
+      var topBar = document.querySelector(".top");
       var covered = topBar ? topBar.getBoundingClientRect().height : 0;
       var y = resultsTitle.getBoundingClientRect().top + window.pageYOffset - covered - 8;
       window.scrollTo(0, Math.max(0, y));
       // Already in place, the page does not move and no scroll event comes:
       // let the top follow the real position.
-      onScroll();
+      window.dispatchEvent(new Event("scroll"));
     }
     resultsTitle.focus({ preventScroll: true });
   }
@@ -602,7 +578,11 @@
         function (position) {
           input.value = "";
           suggest.chosen = null;
-          runSearch({ lat: position.coords.latitude, lon: position.coords.longitude, label: M.myLocation }, { reveal: true });
+          // Rounded to 3 decimals (about 100 m), enough for the nearest help:
+          // the exact position never leaves the browser.
+          var lat = Math.round(position.coords.latitude * 1000) / 1000;
+          var lon = Math.round(position.coords.longitude * 1000) / 1000;
+          runSearch({ lat: lat, lon: lon, label: M.myLocation }, { reveal: true });
         },
         function () {
           setStatus(M.geoFailed);
