@@ -19,18 +19,21 @@ or an expert's contact to someone who did not sign in). Two defences:
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.middleware.gzip import GZipMiddleware
 
 
-def carries_csrf_token(request: HttpRequest) -> bool:
-    # django.middleware.csrf.get_token() sets this whenever a view or a
-    # template ({% csrf_token %}) reads the token for this response.
-    return bool(request.META.get("CSRF_COOKIE_NEEDS_UPDATE"))
+def carries_csrf_token(response: HttpResponseBase) -> bool:
+    # Whenever a view or a template ({% csrf_token %}) reads the token,
+    # django.middleware.csrf.get_token() has CsrfViewMiddleware (inner to this
+    # one) set the cookie on the response afresh (Django 4.1+): the cookie
+    # is the mark of a body that carries the token.
+    return settings.CSRF_COOKIE_NAME in response.cookies
 
 
 class CompressionMiddleware(GZipMiddleware):
     def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        if carries_csrf_token(request):
+        if carries_csrf_token(response):
             return response
         return super().process_response(request, response)

@@ -49,6 +49,8 @@
 
   var store = storage();
   var framed = window.top !== window.self;
+  var originalPush = history.pushState;
+  var originalReplace = history.replaceState;
 
   function current() {
     return store ? Number(store.getItem(INDEX_KEY)) || 0 : 0;
@@ -60,25 +62,26 @@
 
   /* This entry's number: kept in its state when it has one (Back, Forward,
    * Reload), else the next after the page we came from (or the same page,
-   * a new fragment), or 1 when we came from another site or from nowhere. */
+   * a new fragment), or 1 when we came from another site. */
   function numberThisEntry(samePage) {
     var index = stateIndex(history.state);
     if (!index) {
-      var fromHere = samePage;
+      // No referrer (a typed address, a bookmark) after pages of the site in
+      // this tab counts as one more of ours: going back one entry too many
+      // lands on another site, one too few would leave a page of ours.
+      var fromHere = samePage || (document.referrer === "" && current() > 0);
       try {
         fromHere = fromHere || (document.referrer !== "" && new URL(document.referrer).origin === location.origin);
       } catch (err) {
         /* an unreadable referrer: another site */
       }
       index = fromHere ? current() + 1 : 1;
-      history.replaceState(withIndex(history.state, index), "");
+      originalReplace.call(history, withIndex(history.state, index), "");
     }
     setCurrent(index);
     return index;
   }
 
-  var originalPush = history.pushState;
-  var originalReplace = history.replaceState;
   if (!framed) {
     // Entries the site's scripts add (the search in the address's fragment)
     // are numbered too; a replaced entry keeps its number.
