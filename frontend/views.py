@@ -264,7 +264,9 @@ def language(request: HttpRequest, code: str) -> HttpResponseBase:
     if code not in dict(settings.LANGUAGES):
         raise Http404(_("No such language."))
     next_url = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = reverse("frontend:home")
     response = HttpResponseRedirect(translate_url(next_url, code))
     response.set_cookie(
@@ -281,7 +283,11 @@ def language(request: HttpRequest, code: str) -> HttpResponseBase:
 
 # The privacy page's text is prose, written in each language rather than
 # pieced together from translated sentences.
-PRIVACY_TEMPLATES = {"ru": "frontend/privacy/ru.html", "en": "frontend/privacy/en.html", "uk": "frontend/privacy/uk.html"}
+PRIVACY_TEMPLATES = {
+    "ru": "frontend/privacy/ru.html",
+    "en": "frontend/privacy/en.html",
+    "uk": "frontend/privacy/uk.html",
+}
 
 
 @require_safe

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import EXIT_URL, Directory, FramingServer, directory, framing_server  # noqa: F401 - fixtures
+from tests.browser.conftest import EXIT_URL, Directory, FramingServer
 from tests.journeys.conftest import JOURNEYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
