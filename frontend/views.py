@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, translate_url
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -26,10 +27,9 @@ from frontend.templatetags.frontend_tags import current_language, localized
 from orgs import models as m
 from orgs import selectors
 
-# The embed snippet's frame height, in CSS pixels: the default, and the
-# range a snippet's ?height= may ask for (the page sizes itself to it).
+# The embed snippet's frame height, in CSS pixels (the webmaster may change
+# it; with the snippet's script the frame follows its content, docs/api.md).
 EMBED_HEIGHT = 640
-EMBED_HEIGHT_RANGE = (320, 4000)
 
 
 def _initial_filters(request: HttpRequest) -> dict[str, Any]:
@@ -134,6 +134,11 @@ def embed(request: HttpRequest) -> HttpResponseBase:
         network = m.Network.objects.filter(slug=slug).first()
         if network is None:
             raise Http404(_("No such network."))
+    # The snippet may choose the widget's language (?lang=en): the coalition's
+    # site knows its own; otherwise the visitor's, as on every page.
+    if (lang := request.GET.get("lang")) in dict(settings.LANGUAGES):
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
     context = _locator_context(request, network=network)
     # Links out of the widget open a new tab: the other pages refuse to be framed.
     context["locator_config"]["linkTarget"] = "_blank"
@@ -210,10 +215,18 @@ def network(request: HttpRequest, slug: str) -> HttpResponse:
 
 def embed_snippet(*, url: str, title: str) -> str:
     """The HTML a coalition pastes into its site: plain text here, which the
-    page escapes once more to show it in a text box."""
+    page escapes once more to show it in a text box. The frame, and a few
+    lines that let it follow the widget's height (the postMessage protocol in
+    docs/api.md); without them the frame keeps its height and scrolls."""
+    origin = escape(url.split("/embed/", 1)[0])
     return (
         f'<iframe src="{escape(url)}" title="{escape(title)}" width="100%" height="{EMBED_HEIGHT}"'
-        ' style="border:0" loading="lazy"></iframe>'
+        ' style="border:0" loading="lazy" data-help-locator></iframe>\n'
+        "<script>addEventListener('message',function(e){"
+        f"if(e.origin!=='{origin}'||!e.data||e.data.type!=='help-locator:height')return;"
+        "document.querySelectorAll('iframe[data-help-locator]').forEach(function(f){"
+        "if(f.contentWindow===e.source)f.style.height=Math.min(Math.max(+e.data.height||0,320),4000)+'px';});});"
+        "</script>"
     )
 
 

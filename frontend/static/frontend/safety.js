@@ -194,6 +194,26 @@
   window.addEventListener("scroll", onScroll, { passive: true });
   onScroll();
 
+  // --- the embed widget's height, for the page that frames it -----------------------
+
+  /* The postMessage height protocol (docs/api.md): framed, the widget tells
+   * its parent its content's height, {type: "help-locator:height", height:
+   * <CSS px>}, on load and whenever it changes; the snippet's script sets the
+   * frame to it. The height tells the host page nothing it could not see in
+   * its own frame; "*" because the widget does not know the host's origin. */
+  if (framed && document.body.classList.contains("page-embed") && window.parent) {
+    var lastHeight = 0;
+    var postHeight = function () {
+      var height = Math.ceil(document.documentElement.scrollHeight);
+      if (Math.abs(height - lastHeight) < 2) return;
+      lastHeight = height;
+      window.parent.postMessage({ type: "help-locator:height", height: height }, "*");
+    };
+    if (window.ResizeObserver) new ResizeObserver(postHeight).observe(document.body);
+    window.addEventListener("load", postHeight);
+    postHeight();
+  }
+
   // --- Leaflet's controls in the page's language ----------------------------------------
 
   /* Leaflet writes "Zoom in" and "Zoom out" in English; the page carries the
