@@ -15,7 +15,6 @@ itself answers 503 earlier (api.errors.DatabaseUnavailableMiddleware).
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.utils.translation import gettext_lazy as _
@@ -100,11 +99,10 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 def server_error(request: HttpRequest) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": str(API_SERVER_ERROR)}, status=500)
-    # A plain context, not a RequestContext: no context processor runs. The
-    # header's language form still needs the CSRF token (a cookie, no query).
+    # A plain context, not a RequestContext: no context processor runs (the
+    # header's language links need only the request).
     context = {
         "request": request,
-        "csrf_token": get_token(request),
         "title": SERVER_ERROR_TITLE,
         "text": SERVER_ERROR_TEXT,
         "emergency": selectors.EMERGENCY_NUMBER,

@@ -10,10 +10,12 @@ from urllib.parse import urlencode
 
 from csp.decorators import csp_replace
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
+from django.urls import reverse, translate_url
+from django.utils import translation
 from django.utils.html import escape
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
@@ -25,7 +27,8 @@ from frontend.templatetags.frontend_tags import current_language, localized
 from orgs import models as m
 from orgs import selectors
 
-# The embed snippet's frame height, in CSS pixels.
+# The embed snippet's frame height, in CSS pixels (the webmaster may change
+# it; with the snippet's script the frame follows its content, docs/api.md).
 EMBED_HEIGHT = 640
 
 
@@ -145,6 +148,11 @@ def embed(request: HttpRequest) -> HttpResponseBase:
         network = m.Network.objects.filter(slug=slug).first()
         if network is None:
             raise Http404(_("No such network."))
+    # The snippet may choose the widget's language (?lang=en): the coalition's
+    # site knows its own; otherwise the visitor's, as on every page.
+    if (lang := request.GET.get("lang")) in dict(settings.LANGUAGES):
+        translation.activate(lang)
+        request.LANGUAGE_CODE = lang
     context = _locator_context(request, network=network)
     # Links out of the widget open a new tab: the other pages refuse to be framed.
     context["locator_config"]["linkTarget"] = "_blank"
@@ -237,10 +245,18 @@ def network(request: HttpRequest, slug: str) -> HttpResponse:
 
 def embed_snippet(*, url: str, title: str) -> str:
     """The HTML a coalition pastes into its site: plain text here, which the
-    page escapes once more to show it in a text box."""
+    page escapes once more to show it in a text box. The frame, and a few
+    lines that let it follow the widget's height (the postMessage protocol in
+    docs/api.md); without them the frame keeps its height and scrolls."""
+    origin = escape(url.split("/embed/", 1)[0])
     return (
         f'<iframe src="{escape(url)}" title="{escape(title)}" width="100%" height="{EMBED_HEIGHT}"'
-        ' style="border:0" loading="lazy"></iframe>'
+        ' style="border:0" loading="lazy" data-help-locator></iframe>\n'
+        "<script>addEventListener('message',function(e){"
+        f"if(e.origin!=='{origin}'||!e.data||e.data.type!=='help-locator:height')return;"
+        "document.querySelectorAll('iframe[data-help-locator]').forEach(function(f){"
+        "if(f.contentWindow===e.source)f.style.height=Math.min(Math.max(+e.data.height||0,320),4000)+'px';});});"
+        "</script>"
     )
 
 
@@ -279,3 +295,45 @@ def centre(request: HttpRequest, slug: str) -> HttpResponse:
         "frontend/centre.html",
         {"centre": c, "helps_with": list(c.helps_with.all()), "map": maps.render(m_) if bounds else None},
     )
+
+
+@require_safe
+def language(request: HttpRequest, code: str) -> HttpResponseBase:
+    """The language links of every page: one tap sets the language and reloads
+    the page it came from. A GET on purpose: Django's set_language wants a POST
+    with a CSRF token, which would put a long-lived cookie on every page; a
+    forged link can only change the language the visitor reads in.
+    The cookie lasts for the browser session (LANGUAGE_COOKIE_AGE is None)."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404(_("No such language."))
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("frontend:home")
+    response = HttpResponseRedirect(translate_url(next_url, code))
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+# The privacy page's text is prose, written in each language rather than
+# pieced together from translated sentences.
+PRIVACY_TEMPLATES = {
+    "ru": "frontend/privacy/ru.html",
+    "en": "frontend/privacy/en.html",
+    "uk": "frontend/privacy/uk.html",
+}
+
+
+@require_safe
+def privacy(request: HttpRequest) -> HttpResponse:
+    text = PRIVACY_TEMPLATES.get(current_language(), PRIVACY_TEMPLATES["ru"])
+    return render(request, "frontend/privacy.html", {"text_template": text})

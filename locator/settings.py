@@ -78,6 +78,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # gzip for HTML and JSON, never for a response carrying a CSRF token
+    # (BREACH; locator/compression.py). Above every middleware that reads or
+    # writes a body; static files come from whitenoise already compressed.
+    "locator.compression.CompressionMiddleware",
     # ETag on every GET answer a cache may keep, 304 to a matching If-None-Match.
     # Above the headers middleware, so it sees no-store and leaves private pages alone.
     "django.middleware.http.ConditionalGetMiddleware",
@@ -447,6 +451,11 @@ CONTENT_SECURITY_POLICY = {
 }
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+# The CSRF cookie is set only by pages with a form (the public pages have none)
+# and lasts for the browser session, not Django's default year: an anonymous
+# visitor leaves no long-lived cookie (docs/safety.md). A form left open past a
+# browser restart gets the CSRF failure page, which says to reload.
+CSRF_COOKIE_AGE = None
 
 # HTTPS. Production runs behind a TLS-terminating reverse proxy
 # (deploy/nginx.conf) that overwrites X-Forwarded-Proto and X-Forwarded-For;

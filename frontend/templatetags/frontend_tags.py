@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import template
 from django.conf import settings
-from django.utils.translation import get_language
+from django.utils.formats import date_format
+from django.utils.translation import get_language, gettext_lazy
 
 from frontend import labels, selectors
 
@@ -83,3 +86,59 @@ def http_url(url: str) -> str:
     """The URL if it is a web address; empty otherwise (never a javascript: or data: link)."""
     url = (url or "").strip()
     return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+# Time zones people know by a name; elsewhere the offset alone says it.
+_ZONE_NAMES = {
+    "Europe/Kaliningrad": gettext_lazy("Kaliningrad time"),
+    "Europe/Moscow": gettext_lazy("Moscow time"),
+    "Europe/Samara": gettext_lazy("Samara time"),
+    "Asia/Yekaterinburg": gettext_lazy("Yekaterinburg time"),
+    "Asia/Omsk": gettext_lazy("Omsk time"),
+    "Asia/Novosibirsk": gettext_lazy("Novosibirsk time"),
+    "Asia/Krasnoyarsk": gettext_lazy("Krasnoyarsk time"),
+    "Asia/Irkutsk": gettext_lazy("Irkutsk time"),
+    "Asia/Yakutsk": gettext_lazy("Yakutsk time"),
+    "Asia/Vladivostok": gettext_lazy("Vladivostok time"),
+    "Asia/Magadan": gettext_lazy("Magadan time"),
+    "Asia/Kamchatka": gettext_lazy("Kamchatka time"),
+    "Europe/Kyiv": gettext_lazy("Kyiv time"),
+    "Europe/Kiev": gettext_lazy("Kyiv time"),
+    "Europe/Minsk": gettext_lazy("Minsk time"),
+}
+
+
+@register.filter
+def zone_label(name: str) -> str:
+    """A time zone as people say it: «московское время, UTC+3», not
+    "Europe/Moscow" (the offset is today's)."""
+    try:
+        offset = datetime.now(ZoneInfo(name)).utcoffset()
+    except (ZoneInfoNotFoundError, ValueError):
+        return name
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    utc = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    human = _ZONE_NAMES.get(name)
+    return f"{human}, {utc}" if human else utc
+
+
+@register.filter
+def date_in_sentence(value: Any) -> str:
+    """A date in the page's DATE_FORMAT for the middle or end of a sentence
+    whose full stop the template writes: Russian's «2 декабря 2026 г.» ends in
+    one already, and «г..» is a typo."""
+    return date_format(value, "DATE_FORMAT").rstrip(".") if value else ""
+
+
+@register.filter
+def content_lang(obj: Any, field: str) -> str:
+    """The language of the text ``localized`` shows for ``obj.<field>``, for a
+    ``lang`` attribute (WCAG 3.1.2: a screen reader reads Russian content in a
+    Russian voice on an English page): the interface's when a translation in
+    it exists, else Russian, the language listings are written in."""
+    lang = current_language()
+    if lang != "ru" and getattr(obj, f"{field}_{lang}", None):
+        return lang
+    return "ru"

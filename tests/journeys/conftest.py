@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ARTIFACTS, chromium, make_site  # noqa: F401 - fixtures
+from tests.browser.conftest import ARTIFACTS, chromium, directory, framing_server, make_site  # noqa: F401 - fixtures
 
 JOURNEYS = ARTIFACTS / "journeys"
 

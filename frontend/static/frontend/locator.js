@@ -75,32 +75,6 @@
   var cards = window.HelpLocator.cards(config, kit, protectionNote);
 
 
-  // --- the sticky top on a phone -------------------------------------------------------
-
-  /* Scrolled down on a phone, the top (header and crisis lines) shrinks to a
-   * line of brand and quick exit and a line of numbers (site.css,
-   * .top-compact): full, it takes a third of the screen. It shrinks once the
-   * page has scrolled past its full height and grows back only near the top,
-   * so the change in height it causes cannot flip it back and forth. */
-  var topBar = document.querySelector(".top");
-  function setCompactTop(on) {
-    if (document.body.classList.contains("top-compact") !== on) document.body.classList.toggle("top-compact", on);
-  }
-  function onScroll() {
-    if (!topBar || wide.matches) {
-      setCompactTop(false);
-      return;
-    }
-    var y = window.pageYOffset;
-    if (document.body.classList.contains("top-compact")) {
-      if (y < 8) setCompactTop(false);
-    } else if (y > topBar.offsetHeight) {
-      setCompactTop(true);
-    }
-  }
-  window.addEventListener("scroll", onScroll, { passive: true });
-  onScroll();
-
   // Only the browse map (a coalition's page) and no search panel: done.
   if (!form) return;
 
@@ -220,13 +194,15 @@
   /* On a phone: a part of the page to just below the sticky top, compacted
    * first so its height is known. */
   function bringUp(node) {
-    setCompactTop(true);
+    // The compact top (safety.js), first, so that its height is known.
+    document.body.classList.add("top-compact");
+    var topBar = document.querySelector(".top");
     var covered = topBar ? topBar.getBoundingClientRect().height : 0;
     var y = node.getBoundingClientRect().top + window.pageYOffset - covered - 8;
     window.scrollTo(0, Math.max(0, y));
     // Already in place, the page does not move and no scroll event comes:
     // let the top follow the real position.
-    onScroll();
+    window.dispatchEvent(new Event("scroll"));
   }
   tools.setBringUp(bringUp);
 
@@ -550,7 +526,13 @@
         function (position) {
           input.value = "";
           suggest.chosen = null;
-          var origin = { lat: position.coords.latitude, lon: position.coords.longitude, label: M.myLocation };
+          // Rounded to 3 decimals (about 100 m), enough for the nearest help:
+          // the exact position never leaves the browser.
+          var origin = {
+            lat: Math.round(position.coords.latitude * 1000) / 1000,
+            lon: Math.round(position.coords.longitude * 1000) / 1000,
+            label: M.myLocation,
+          };
           // The link she may copy names the nearest town, never her position:
           // until the town is known, the address keeps no town at all.
           var near = new URLSearchParams({ lat: origin.lat.toFixed(2), lon: origin.lon.toFixed(2) });
