@@ -14,7 +14,9 @@ def query_messages() -> dict[str, str]:
         "freeOnly": _("Free only"),
         "didYouMean": _("Did you mean"),
         "chooseTown": _("Which town did you mean? Choose one above, or type the name again."),
-        "needTown": _("In which town? Type a town with your search (for example, “lawyer Uglich”) or use your location."),
+        "needTown": _(
+            "In which town? Type a town with your search (for example, “lawyer Uglich”) or use your location."
+        ),
         "notUnderstood": _("We did not understand “{q}”: it is neither a town we know nor a kind of help."),
         "tryExample": _("Type a town and, if you like, what help you need: for example, “psychologist Pskov”."),
         "hotlines": _("You can call these free lines now:"),

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_safe
 
 from api.serializers import FilterQuerySerializer
 from frontend import labels, maps
-from frontend.query_messages import query_messages
 from frontend import selectors as fs
+from frontend.query_messages import query_messages
 from frontend.templatetags.frontend_tags import current_language, localized
 from orgs import models as m
 from orgs import selectors

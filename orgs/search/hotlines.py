@@ -91,7 +91,9 @@ def hotlines_for(
     here = [line for line in all_hotlines() if country in line.countries]
     if not categories and not target_groups:
         return [line for line in here if line.for_everyone]
-    specific = [line for line in here if not line.any_need and line.fits(categories=categories, target_groups=target_groups)]
+    specific = [
+        line for line in here if not line.any_need and line.fits(categories=categories, target_groups=target_groups)
+    ]
     general = [line for line in here if line.any_need]
     return specific + general
 

@@ -341,11 +341,19 @@ def _look_alikes(word: str, *, country: str | None) -> list[m.Place]:
             m.Place.objects.filter(condition)
             .annotate(trigrams=TrigramWordSimilarity(word, "search_text"))
             .order_by("-trigrams", "-population", "geonameid")
-            .only("geonameid", "name", "name_ru", "country_code", "admin1_code", "population", "timezone", "point", "names")[
-                :CANDIDATES
-            ]
+            .only(
+                "geonameid",
+                "name",
+                "name_ru",
+                "country_code",
+                "admin1_code",
+                "population",
+                "timezone",
+                "point",
+                "names",
+            )[:CANDIDATES]
         )
-    scored = []
+    scored: list[m.Place] = []
     for place in candidates:
         best = 0.0
         for name in place.names:
