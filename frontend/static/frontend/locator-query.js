@@ -118,6 +118,15 @@
       });
     }
 
+    // No town chosen: the previous search's help by phone and online must
+    // not stay on screen as if it answered this one.
+    function clearRemote() {
+      var list = document.getElementById("remote-list");
+      var status = document.getElementById("remote-status");
+      if (list) list.textContent = "";
+      if (status) status.textContent = ui.messages.remoteBefore;
+    }
+
     function searchFrom(place, options) {
       var name = placeName(place);
       ui.runSearch({ lat: place.lat, lon: place.lon, label: name }, options || { reveal: true });
@@ -183,6 +192,7 @@
         return;
       }
       ui.clearResults();
+      clearRemote();
       if (answer.did_you_mean && answer.did_you_mean.length) {
         // Asked, never searched: a typo must not become another town.
         notes.push(
