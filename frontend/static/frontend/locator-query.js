@@ -36,6 +36,11 @@
         p.append("target", slug);
       });
       if (understood.free && !p.has("free")) p.append("free", "true");
+      // A family's search leaves out services for specialists and the media
+      // unless she says she is one (the nearest search reads this; the map's
+      // points ignore it).
+      var specialist = ui.form && ui.form.elements.specialist;
+      if (!specialist || !specialist.checked) p.set("audience", "people");
       return p;
     }
 

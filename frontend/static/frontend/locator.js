@@ -113,6 +113,7 @@
   query = window.HelpLocator.query
     ? window.HelpLocator.query(config, kit, {
         status: resultsStatus,
+        form: form,
         input: input,
         messages: M,
         setStatus: setStatus,
