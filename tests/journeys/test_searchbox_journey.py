@@ -109,6 +109,9 @@ def test_one_box_understands_need_and_place_and_never_guesses_a_town(name: str, 
     page.wait_for_timeout(400)
     _shot(page, name, "5-pskov")
     assert "Псков" in page.inner_text("#results-status")
+    # Help for her child first, not the services for specialists and the media.
+    first = page.inner_text("#results-list > li >> nth=0")
+    assert "адвокат" in first and "Комментарий для СМИ" not in first, first
     assert _in_view(page, "#results-list > li")
     # A number to call on the first screen: the crisis strip's hotline.
     assert _in_view(page, ".crisis-strip a[href='tel:88002000122']") or _in_view(
