@@ -22,9 +22,8 @@ def for_people(filters: SearchFilters) -> SearchFilters:
     roots = m.Category.objects.filter(slug=PROFESSIONAL_CATEGORY).values_list("pk", flat=True)
     professional = tuple(sorted(selectors.category_descendant_ids(roots)))
     specialists = tuple(m.TargetGroup.objects.filter(slug=SPECIALISTS_TARGET).values_list("pk", flat=True))
-    # A search that asks for professional help itself keeps it.
-    if set(filters.facets) & set(professional):
-        professional = ()
-    if set(filters.target_ids) & set(specialists):
-        specialists = ()
+    # A search that asks for professional help itself (methodological help,
+    # or help for specialists) is a specialist's: it keeps everything.
+    if set(filters.facets) & set(professional) or set(filters.target_ids) & set(specialists):
+        return filters
     return replace(filters, professional_facets=professional, specialist_target_ids=specialists)
