@@ -240,7 +240,7 @@ def test_command_prints_a_summary() -> None:
     out = StringIO()
     call_command("load_seed", file=str(DEFAULT_SEED_PATH), stdout=out)
     assert "created" in out.getvalue()
-    assert "organisations 10" in out.getvalue()
+    assert "organisations 13" in out.getvalue()
 
     out = StringIO()
     call_command("load_seed", stdout=out)
