@@ -143,7 +143,12 @@ def test_locator_pages_load_points_from_the_api_not_the_page(client: Client, url
     html = _html(client, url)
     config = _locator_config(html)
 
-    assert config["api"] == {"nearest": "/api/v1/nearest", "locations": "/api/v1/locations", "places": "/api/v1/places"}
+    assert config["api"] == {
+        "nearest": "/api/v1/nearest",
+        "locations": "/api/v1/locations",
+        "places": "/api/v1/places",
+        "interpret": "/api/v1/interpret",
+    }
     # The map script holds no point of the directory: neither a public
     # position nor a name of the organisations (the network page lists its
     # members by name, in text, but draws no point server-side).
