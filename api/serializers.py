@@ -141,6 +141,12 @@ class NearestQuerySerializer(FilterQuerySerializer):
     )
     k = serializers.IntegerField(required=False, default=10, min_value=1, max_value=MAX_K)
     max_km = FiniteFloatField(required=False, min_value=0.1, max_value=20_000)
+    audience = serializers.ChoiceField(
+        choices=["all", "people"],
+        required=False,
+        default="all",
+        help_text="people: help for people and families only, leaving out services for specialists and the media.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         has_lat, has_lon, has_place = "lat" in attrs, "lon" in attrs, bool(attrs.get("place", "").strip())

@@ -25,7 +25,7 @@ from api.filters import OrganisationFilter, filtered
 from api.viewport import ViewportSerializer
 from orgs import gazetteer, selectors
 from orgs import models as m
-from orgs.search import nearest, text, viewport
+from orgs.search import audience, nearest, text, viewport
 from orgs.search.filters import SearchFilters
 
 # Slug to id of the small taxonomies (categories, target groups, coalitions),
@@ -135,6 +135,8 @@ class NearestView(APIView):
     def get(self, request: Request) -> HttpResponse:
         data = _query(s.NearestQuerySerializer, request)
         filters = search_filters(data)
+        if data.get("audience") == "people":
+            filters = audience.for_people(filters)
 
         place: m.Place | None = None
         alternatives: list[m.Place] = []

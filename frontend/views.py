@@ -23,6 +23,7 @@ from django.views.decorators.http import require_safe
 from api.serializers import FilterQuerySerializer
 from frontend import labels, maps
 from frontend import selectors as fs
+from frontend.query_messages import query_messages
 from frontend.templatetags.frontend_tags import current_language, localized
 from orgs import models as m
 from orgs import selectors
@@ -111,6 +112,7 @@ def _locator_context(request: HttpRequest, *, network: m.Network | None) -> dict
             "locations": reverse("v1:locations"),
             "places": reverse("v1:places"),
             "placeNearest": reverse("v1:place-nearest"),
+            "interpret": reverse("v1:interpret"),
         },
         "organisationUrl": reverse("frontend:organisation", args=["__slug__"]),
         "centreUrl": reverse("frontend:centre", args=["__slug__"]),
@@ -122,6 +124,7 @@ def _locator_context(request: HttpRequest, *, network: m.Network | None) -> dict
         "roles": {k: str(v) for k, v in labels.ROLES.items()},
         "areas": {k: str(v) for k, v in labels.AREAS.items()},
         "messages": _js_messages(),
+        "queryMessages": query_messages(),
     }
     return {
         "map": rendered,

@@ -502,3 +502,9 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # Django 6 makes https the default scheme of URL form fields; opt in now.
 FORMS_URLFIELD_ASSUME_HTTPS = True
+
+# Free national hotlines (the crisis strip, the locator's empty states): a
+# deployment's own file of the form of fixtures/hotlines.json, and the country
+# whose lines the crisis strip shows before any search.
+HOTLINES_FIXTURE = env_str("HOTLINES_FIXTURE", str(BASE_DIR / "fixtures" / "hotlines.json"))
+HOTLINES_COUNTRY = env_str("HOTLINES_COUNTRY", "RU")

@@ -97,7 +97,8 @@ def test_seed_loads_into_an_empty_database(seed_data: dict) -> None:
         "eslun",
         "stop-sed",
     }
-    assert m.Organisation.objects.filter(status=m.PublicationStatus.PUBLISHED).count() == 10
+    # The ten STOP SED participants and the listings of RuNPUD, the ЦАЛ network and the Alliance.
+    assert m.Organisation.objects.filter(status=m.PublicationStatus.PUBLISHED).count() == 13
     assert m.Service.objects.count() == sum(len(o["services"]) for o in seed_data["organisations"])
 
 
@@ -222,21 +223,60 @@ def test_taxonomy_has_names_and_sources() -> None:
 
 @pytest.mark.usefixtures("loaded")
 def test_no_invented_contacts() -> None:
-    assert m.Organisation.objects.count() == 10
+    assert m.Organisation.objects.count() == 13
+    # The one contact the seeds give: «www.rucal.ru» (seeds/001), the ЦАЛ network's site.
+    stated = {"tsentry-aktivnykh-lyudei-set": "http://www.rucal.ru"}
     for org in m.Organisation.objects.all():
-        assert (org.website, org.email, org.ogrn, org.inn, org.social_links) == ("", "", None, None, []), org.name
+        website = stated.get(org.slug, "")
+        assert (org.website, org.email, org.ogrn, org.inn, org.social_links) == (website, "", None, None, []), org.name
     for loc in m.Location.objects.all():
         assert (loc.address, loc.phone) == ("", ""), loc.organisation.name
     for service in m.Service.objects.all():
-        assert (service.phone, service.email, service.url) == ("", "", ""), service.name
+        url = stated.get(service.organisation.slug, "")
+        assert (service.phone, service.email, service.url) == ("", "", url), service.name
 
 
 def test_command_prints_a_summary() -> None:
     out = StringIO()
     call_command("load_seed", file=str(DEFAULT_SEED_PATH), stdout=out)
     assert "created" in out.getvalue()
-    assert "organisations 10" in out.getvalue()
+    assert "organisations 13" in out.getvalue()
 
     out = StringIO()
     call_command("load_seed", stdout=out)
     assert "created 0;" in out.getvalue()
+
+
+# --- every coalition's own offer (issue #15) ------------------------------------------------
+
+
+@pytest.mark.usefixtures("loaded")
+def test_runpud_offers_peer_and_legal_help_for_people_who_use_drugs_remotely() -> None:
+    org = m.Organisation.objects.get(slug="runpud-network")
+    consultations = org.services.get(name__startswith="Консультации по правовой грамотности")
+    assert {c.slug for c in consultations.categories.all()} == {"legal-literacy", "peer-support"}
+    assert {t.slug for t in consultations.target_groups.all()} == {
+        "people-who-use-drugs",
+        "prisoners-and-former-prisoners",
+    }
+    assert set(consultations.formats) == {m.ServiceFormat.ONLINE, m.ServiceFormat.IN_PERSON}
+    assert consultations.area_kind == m.AreaKind.ANYWHERE
+    assert "seeds/002_0be76a8866bf62d5.txt" in consultations.source
+
+
+@pytest.mark.usefixtures("loaded")
+def test_the_centres_network_and_the_alliance_offer_what_their_documents_say() -> None:
+    centres = m.Organisation.objects.get(slug="tsentry-aktivnykh-lyudei-set")
+    support = centres.services.get()
+    assert {c.slug for c in support.categories.all()} == {
+        "find-information-officials",
+        "find-allies-resources",
+        "shape-idea-documents",
+        "inform-stakeholders",
+    }
+    assert "seeds/001_a15aeb55ec46c5d4.txt" in support.source
+    alliance = m.Organisation.objects.get(slug="alliance-tsennost-kazhdogo")
+    cases = alliance.services.get()
+    assert [c.slug for c in cases.categories.all()] == ["rights-representation"]
+    assert [t.slug for t in cases.target_groups.all()] == ["people-with-mental-disorders-and-families"]
+    assert "seeds/000_10406e562d1a1687.txt" in cases.source

@@ -15,6 +15,7 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_lazy
 
 from frontend import labels, selectors
+from orgs.search import hotlines
 
 register = template.Library()
 
@@ -78,7 +79,12 @@ def quick_exit_url() -> str:
 
 @register.inclusion_tag("frontend/_crisis_strip.html")
 def crisis_strip() -> dict[str, Any]:
-    return {"lines": selectors.crisis_lines(), "emergency": selectors.EMERGENCY_NUMBER}
+    lines = hotlines.hotlines_for(country=hotlines.default_country())
+    return {
+        "lines": selectors.crisis_lines(),
+        "hotlines": [line.as_dict() for line in lines],
+        "emergency": selectors.EMERGENCY_NUMBER,
+    }
 
 
 @register.filter

@@ -28,6 +28,12 @@ class SearchFilters:
     languages: tuple[str, ...] = ()
     network_ids: tuple[int, ...] = ()
     now: dt.datetime | None = None
+    # Help for people and families only: services filed under these
+    # categories (for specialists and the media: methodological help, a
+    # comment for the media …), or for these target groups alone
+    # (specialists), are left out. Empty: everything (a specialist's search).
+    professional_facets: tuple[int, ...] = ()
+    specialist_target_ids: tuple[int, ...] = ()
 
     @property
     def has_service_filter(self) -> bool:
@@ -53,6 +59,18 @@ def row_conditions(filters: SearchFilters, params: dict[str, Any]) -> list[str]:
     if filters.network_ids:
         conds.append("e.network_ids && %(network_ids)s::bigint[]")
         params["network_ids"] = list(filters.network_ids)
+    if filters.specialist_target_ids:
+        conds.append("NOT (e.target_ids <> '{}' AND e.target_ids <@ %(specialist_target_ids)s::bigint[])")
+        params["specialist_target_ids"] = list(filters.specialist_target_ids)
+    if filters.professional_facets:
+        # One index probe on the service's categories per candidate row; the
+        # rows carry no category list of their own (``facet`` is the one
+        # searched for).
+        conds.append(
+            "NOT EXISTS (SELECT 1 FROM orgs_service_categories sc WHERE sc.service_id = e.service_id"
+            " AND sc.category_id = ANY(%(professional_facets)s::bigint[]))"
+        )
+        params["professional_facets"] = list(filters.professional_facets)
     if filters.open_now:
         conds.append(f"({OPEN_NOW_SQL})")
         params["now"] = filters.now or timezone.now()

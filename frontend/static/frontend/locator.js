@@ -58,6 +58,7 @@
       if (form.elements.free.checked) params.append("free", "true");
       if (form.elements.open_now.checked) params.append("open_now", "true");
     }
+    if (query) query.params(params);
     Object.keys(config.fixed || {}).forEach(function (key) {
       config.fixed[key].forEach(function (value) {
         params.append(key, value);
@@ -66,6 +67,7 @@
     return params;
   }
 
+  var query = null;
   var viewport = window.HelpLocator.viewport(root, map, config, kit, filterParams, mapStatus);
   var scheduleViewport = viewport.schedule;
   var nearView = viewport.nearView;
@@ -97,6 +99,22 @@
   // --- the search --------------------------------------------------------------------
 
   var search = { origin: null, seq: 0, abort: null, markers: [] };
+  // The one search box's interpretation (locator-query.js).
+  query = window.HelpLocator.query
+    ? window.HelpLocator.query(config, kit, {
+        status: resultsStatus,
+        form: form,
+        input: input,
+        messages: M,
+        setStatus: setStatus,
+        clearResults: clearResults,
+        reveal: revealResults,
+        runSearch: runSearch,
+        origin: function () {
+          return search.origin;
+        },
+      })
+    : null;
 
   function setStatus(text) {
     resultsStatus.textContent = text;
@@ -493,8 +511,14 @@
       input.focus();
       return;
     }
-    if (suggest.chosen && suggest.chosen.text === q) runSearch(suggest.chosen, { reveal: true });
-    else runSearch({ place: q }, { reveal: true });
+    if (suggest.chosen && suggest.chosen.text === q) {
+      if (query) query.reset();
+      runSearch(suggest.chosen, { reveal: true });
+    } else if (query) {
+      query.submit(q, function () {
+        runSearch({ place: q }, { reveal: true });
+      });
+    } else runSearch({ place: q }, { reveal: true });
   });
 
   // A changed filter changes the map at once, and the list if there is one.
@@ -548,6 +572,7 @@
               /* the search still works; the link just names no town */
             }
           );
+          if (query) query.reset();
           runSearch(origin, { reveal: true });
         },
         function () {
