@@ -5,7 +5,7 @@ from csp.decorators import csp_replace
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from api import errors, moderation, views
+from api import coverage, errors, moderation, views
 from api.partner import claims, editors, history, identifiers, locations, memberships, organisations, services
 from api.schema import SchemaView
 
@@ -18,6 +18,9 @@ v1: list[URLPattern | URLResolver] = [
     path("target-groups", views.TargetGroupsView.as_view(), name="target-groups"),
     path("networks", views.NetworksView.as_view(), name="networks"),
     path("places", views.PlacesView.as_view(), name="places"),
+    path("coverage", coverage.CoverageView.as_view(), name="coverage"),
+    path("coverage/towns", coverage.CoverageTownsView.as_view(), name="coverage-towns"),
+    path("coverage/towns.csv", coverage.CoverageCsvView.as_view(), name="coverage-csv"),
     # Partners (session-authenticated writes)
     path("partner/organisations", organisations.RegisterOrganisationView.as_view(), name="partner-register"),
     path(

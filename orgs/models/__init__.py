@@ -14,6 +14,7 @@
 - ``press``: experts, journalists' requests, invitations and disclosures.
 - ``search``: the search engine's derived rows and map cluster cells.
 - ``gazetteer``: towns and cities (GeoNames).
+- ``coverage``: how far each town is from help (orgs.coverage).
 - ``outbox``: outgoing e-mail, sent after the transaction commits.
 - ``base``: shared validators and the timestamps.
 
@@ -44,6 +45,7 @@ from orgs.models.coalitions import (
     NetworkCoordinator,
     Recommendation,
 )
+from orgs.models.coverage import CoverageRun, CoverageTown
 from orgs.models.directory import (
     COORDINATE_DECIMALS,
     PERSONAL_SCHEMES,
@@ -77,6 +79,8 @@ from orgs.models.search import ClusterCell, RemoteEntry, SearchEntry
 from orgs.models.taxonomy import Category, TargetGroup
 
 __all__ = [
+    "CoverageRun",
+    "CoverageTown",
     "CENTRE_MAX_RADIUS_M",
     "COORDINATE_DECIMALS",
     "COUNTRY_CODE",
