@@ -1,7 +1,7 @@
 #!/bin/sh
 # The scheduled jobs in one long-running process, for compose.yaml (a host with
 # systemd uses the timers in deploy/systemd/ instead): press requests and
-# failed-login records past their lockout every five minutes; verification reminders, expired sessions once a day; the search rows
+# failed-login records past their lockout every five minutes; verification reminders, expired sessions, the coverage recompute once a day; the search rows
 # rewritten in index order once a week (Sundays).
 set -eu
 : "${PUBLIC_BASE_URL:?PUBLIC_BASE_URL is required (links in e-mails)}"
@@ -15,6 +15,7 @@ while true; do
     if [ "$today" != "$last_day" ] && [ "$(date -u +%H)" -ge 6 ]; then
         python manage.py verification_reminders --base-url "$PUBLIC_BASE_URL" &&
             python manage.py clearsessions &&
+            python manage.py refresh_coverage &&
             { [ "$(date -u +%u)" != 7 ] || python manage.py rebuild_search_index --reorder-only; } &&
             last_day="$today" ||
             echo '{"level":"ERROR","logger":"jobs","message":"daily jobs failed"}'

@@ -63,7 +63,7 @@
       // Largest first in the answer; drawn in reverse so small towns stay clickable on top.
       for (var i = towns.length - 1; i >= 0; i--) {
         var t = towns[i];
-        var radius = Math.max(2, Math.sqrt(t.population / 1000) * 1.2);
+        var radius = Math.min(24, Math.max(2, Math.sqrt(t.population / 1000) * 0.7));
         var colour = config.bands[t.band] || "#64748b";
         window.L.circleMarker([t.lat, t.lon], {
           renderer: renderer, radius: radius, color: colour, weight: 1, fillColor: colour, fillOpacity: 0.6
