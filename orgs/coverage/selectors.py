@@ -121,8 +121,7 @@ def _rows_source(query: CoverageQuery, params: dict[str, Any], run: m.CoverageRu
 
 def _filtered_rows(query: CoverageQuery, params: dict[str, Any], run: m.CoverageRun | None) -> str:
     """Measured on read (see the module docstring), then kept as a VALUES list in the cache."""
-    stamp = run.updated_at.isoformat() if run else "never"
-    key = "coverage:" + hashlib.sha256(repr((query, stamp)).encode()).hexdigest()[:32]
+    key = _cache_key("rows", query, run)
     rows: list[tuple[int, float | None, bool]] | None = cache.get(key)
     if rows is None:
         qp: dict[str, Any] = {"facet": query.facet}
@@ -146,10 +145,29 @@ def _filtered_rows(query: CoverageQuery, params: dict[str, Any], run: m.Coverage
     )
 
 
+def _cache_key(kind: str, query: CoverageQuery, run: m.CoverageRun | None) -> str:
+    stamp = run.updated_at.isoformat() if run else "never"
+    return f"coverage-{kind}:" + hashlib.sha256(repr((query, stamp)).encode()).hexdigest()[:32]
+
+
 def coverage_aggregates(query: CoverageQuery) -> Coverage:
     """Population per band and the shares beyond 50 and 100 km (with and
-    without remote help), per country, per region and for the whole directory."""
+    without remote help), per country, per region and for the whole directory.
+
+    Kept in the shared cache until the stored coverage changes (any update
+    moves ``updated_at``, which is part of the key): the aggregate reads ten
+    thousand rows, about 30 ms on an idle server and several times that on a
+    loaded one; a kept answer is one cache read."""
     run = coverage_run()
+    key = _cache_key("aggregates", query, run)
+    kept: Coverage | None = cache.get(key)
+    if kept is None:
+        kept = _aggregates(query, run)
+        cache.set(key, kept, FILTERED_CACHE_SECONDS)
+    return kept
+
+
+def _aggregates(query: CoverageQuery, run: m.CoverageRun | None) -> Coverage:
     params: dict[str, Any] = {}
     rows = _rows_source(query, params, run)
     band = band_sql("c.distance_m")

@@ -32,7 +32,8 @@ def test_where_psychological_help_is_missing_shows_the_map_and_the_tables(
     site = make_site(**VIEWPORTS[name])
     page = site.page
     JOURNEYS.mkdir(parents=True, exist_ok=True)
-    page.goto(site.url + "/coverage/?category=psychological-help")
+    # Not "load": that waits for map tiles, which the test tile server answers slowly under load.
+    page.goto(site.url + "/coverage/?category=psychological-help", wait_until="domcontentloaded", timeout=30_000)
     assert "Психологическая" in page.locator("h1").inner_text()
     # Every town is drawn (the map fetched all pages of towns).
     page.wait_for_selector("[data-towns-drawn]", timeout=30_000)
