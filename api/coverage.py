@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -169,6 +169,22 @@ class TownPageSerializer(serializers.Serializer):
 
 # --- views --------------------------------------------------------------------------
 
+# The schema's query parameters, written out: drf-spectacular reads a
+# FilterSet's parameters only for list responses, and these answers are not lists.
+_SLUG = {"type": "string", "pattern": s.SLUG_PATTERN, "maxLength": 80}
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        "category", _SLUG, description="Category slug (its sub-categories count too); any help if left out."
+    ),
+    OpenApiParameter("target", _SLUG, description="Target-group slug: only help for this group."),
+    OpenApiParameter("network", _SLUG, description="Coalition slug: only its members' help."),
+    OpenApiParameter("free", {"type": "string", "enum": ["true", "false"]}, description="Only free help."),
+]
+PAGE_PARAMETERS = [
+    OpenApiParameter("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE}, description="1 is the first."),
+    OpenApiParameter("page_size", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": PAGE_SIZE}),
+]
+
 
 class CoverageView(APIView):
     filter_backends = [DjangoFilterBackend]
@@ -177,6 +193,7 @@ class CoverageView(APIView):
 
     @extend_schema(
         summary="Where help is missing: population by distance to the nearest help",
+        parameters=FILTER_PARAMETERS,
         responses={200: CoverageSerializer, **public_errors()},
     )
     def get(self, request: Request) -> Response:
@@ -191,6 +208,7 @@ class CoverageTownsView(APIView):
 
     @extend_schema(
         summary="Where help is missing: each town's distance to the nearest help, largest first",
+        parameters=FILTER_PARAMETERS + PAGE_PARAMETERS,
         responses={200: TownPageSerializer, **public_errors()},
     )
     def get(self, request: Request) -> Response:
@@ -220,6 +238,7 @@ class CoverageCsvView(APIView):
 
     @extend_schema(
         summary="Where help is missing: every town as CSV",
+        parameters=FILTER_PARAMETERS,
         responses={(200, "text/csv"): OpenApiResponse(description="One row per town"), **public_errors()},
     )
     def get(self, request: Request) -> HttpResponse:
