@@ -37,9 +37,11 @@ def test_where_psychological_help_is_missing_shows_the_map_and_the_tables(
     assert "Психологическая" in page.locator("h1").inner_text()
     # Every town is drawn (the map fetched all pages of towns).
     page.wait_for_selector("[data-towns-drawn]", timeout=30_000)
-    drawn = int(page.locator("[data-coverage-map]").get_attribute("data-towns-drawn") or 0)
+    wrap = page.locator("[data-coverage-map]")
+    drawn = int(wrap.get_attribute("data-towns-drawn") or 0)
     assert drawn > 10_000, drawn
     assert page.locator(".leaflet-overlay-pane canvas").count() >= 1
+    wrap.scroll_into_view_if_needed()
     page.screenshot(path=str(JOURNEYS / f"coverage-{name}-1-map.png"))
     # It says what is counted and what is not.
     assert "GeoNames" in page.locator(".coverage-counted").inner_text()
