@@ -64,9 +64,7 @@ def refresh_all() -> float:
         # an UPDATE joined to them on a just-emptied table was planned as a
         # nested loop and ran for minutes (seen in the journey after a reload).
         cur.execute("DROP TABLE IF EXISTS coverage_remote_pairs")
-        cur.execute(
-            f"CREATE TEMPORARY TABLE coverage_remote_pairs ON COMMIT DROP AS {remote_pairs_sql()}"  # noqa: S608
-        )
+        cur.execute(f"CREATE TEMPORARY TABLE coverage_remote_pairs ON COMMIT DROP AS {remote_pairs_sql()}")
         cur.execute("ANALYZE coverage_remote_pairs")
         cur.execute(
             f"""INSERT INTO orgs_coveragetown (place_id, facet, distance_m, nearest_location_id, remote)
