@@ -5,7 +5,7 @@ from csp.decorators import csp_replace
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-from api import errors, interpret, moderation, views
+from api import coverage, errors, interpret, moderation, views
 from api.partner import claims, editors, history, identifiers, locations, memberships, organisations, services
 from api.schema import SchemaView
 
@@ -20,6 +20,9 @@ v1: list[URLPattern | URLResolver] = [
     path("places", views.PlacesView.as_view(), name="places"),
     path("places/nearest", views.PlaceNearestView.as_view(), name="place-nearest"),
     path("interpret", interpret.InterpretView.as_view(), name="interpret"),
+    path("coverage", coverage.CoverageView.as_view(), name="coverage"),
+    path("coverage/towns", coverage.CoverageTownsView.as_view(), name="coverage-towns"),
+    path("coverage/towns.csv", coverage.CoverageCsvView.as_view(), name="coverage-csv"),
     # Partners (session-authenticated writes)
     path("partner/organisations", organisations.RegisterOrganisationView.as_view(), name="partner-register"),
     path(

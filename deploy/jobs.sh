@@ -2,7 +2,7 @@
 # The scheduled jobs in one long-running process, for compose.yaml (a host with
 # systemd uses the timers in deploy/systemd/ instead): press requests and
 # failed-login records past their lockout every five minutes; verification reminders, candidates' review
-# reminders, coordinators' queue digests, expired sessions once a day; the search rows
+# reminders, coordinators' queue digests, expired sessions, the coverage recompute once a day; the search rows
 # rewritten in index order once a week (Sundays).
 set -eu
 : "${PUBLIC_BASE_URL:?PUBLIC_BASE_URL is required (links in e-mails)}"
@@ -18,6 +18,7 @@ while true; do
             python manage.py queue_digest --base-url "$PUBLIC_BASE_URL" &&
             python manage.py candidate_reviews --base-url "$PUBLIC_BASE_URL" &&
             python manage.py clearsessions &&
+            python manage.py refresh_coverage &&
             { [ "$(date -u +%u)" != 7 ] || python manage.py rebuild_search_index --reorder-only; } &&
             last_day="$today" ||
             echo '{"level":"ERROR","logger":"jobs","message":"daily jobs failed"}'

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import include, path
 
-from frontend import corrections, views
+from frontend import corrections, coverage, views
 
 app_name = "frontend"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("networks/", views.network_list, name="network_list"),
     path("networks/<slug:slug>/", views.network, name="network"),
     path("centres/", views.centre_list, name="centre_list"),
+    path("coverage/", coverage.coverage, name="coverage"),
     path("centres/<slug:slug>/", views.centre, name="centre"),
     path("press/", include("frontend.press_urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -9,7 +9,7 @@ expert's contacts after the person has left.
 
 ``Cache-Control: public, max-age=PUBLIC_CACHE_SECONDS`` on the answers that
 are the same for every anonymous visitor (PUBLIC_ROUTES: the map viewport,
-the taxonomies, organisation and coalition pages, HSDS pages), so a browser
+the taxonomies, an organisation's detail, the coverage figures, HSDS pages), so a browser
 and the nginx micro-cache in front (deploy/nginx.conf) can answer repeats;
 Django's ConditionalGetMiddleware gives them an ETag and answers 304 to a
 conditional request. Only the content decides the ETag, so it says nothing
@@ -42,6 +42,8 @@ PRIVATE_PREFIXES = (
 )
 
 # View names (namespace:name) whose anonymous GET answers are the same for everyone.
+# Not the HTML pages: each carries a fresh Content-Security-Policy nonce, which
+# a shared cache would hand to every visitor (and no two copies would match an ETag).
 PUBLIC_ROUTES = frozenset(
     {
         "v1:locations",
@@ -49,17 +51,14 @@ PUBLIC_ROUTES = frozenset(
         "v1:categories",
         "v1:target-groups",
         "v1:networks",
-        "organisation",
-        "network_list",
-        "network",
-        "centre_list",
-        "centre",
+        "v1:coverage",
+        "v1:coverage-towns",
     }
 )
 # Every HSDS read (api/hsds/urls.py, app_name "hsds") is public data.
 PUBLIC_NAMESPACES = frozenset({"hsds"})
 # Answers that repeat what a visitor asked (an origin, a typed name).
-SEARCH_ROUTES = frozenset({"v1:nearest", "v1:places"})
+SEARCH_ROUTES = frozenset({"v1:nearest", "v1:places", "v1:place-nearest", "v1:interpret"})
 
 PERMISSIONS_POLICY = ", ".join(
     [

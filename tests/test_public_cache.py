@@ -46,10 +46,6 @@ def _public_urls(org: m.Organisation) -> list[str]:
         "/api/v1/categories",
         "/api/v1/target-groups",
         "/api/v1/networks",
-        f"/o/{org.slug}/",
-        "/networks/",
-        "/networks/cached-network/",
-        "/centres/",
         "/api/hsds/services",
         "/api/hsds/organizations",
     ]
@@ -72,6 +68,14 @@ def test_public_reads_are_cacheable_with_an_etag_and_answer_304(listing: m.Organ
         assert again["ETag"] == etag and "public" in again["Cache-Control"]
 
 
+def test_html_pages_are_not_shared_their_csp_nonce_is_fresh(listing: m.Organisation) -> None:
+    client = Client()
+    for url in [f"/o/{listing.slug}/", "/networks/cached-network/", "/"]:
+        first, second = client.get(url), client.get(url)
+        assert first.status_code == 200 and "public" not in first.get("Cache-Control", ""), url
+        assert first["Content-Security-Policy"] != second["Content-Security-Policy"], url
+
+
 def test_an_edit_changes_the_etag(listing: m.Organisation) -> None:
     client = Client()
     url = f"/api/v1/organisations/{listing.slug}"
@@ -85,7 +89,12 @@ def test_an_edit_changes_the_etag(listing: m.Organisation) -> None:
 
 def test_a_searchers_questions_are_never_stored(listing: m.Organisation) -> None:
     client = Client()
-    for url in ["/api/v1/nearest?lat=57.81&lon=28.33", "/api/v1/places?q=Pskov"]:
+    for url in [
+        "/api/v1/nearest?lat=57.81&lon=28.33",
+        "/api/v1/places?q=Pskov",
+        "/api/v1/places/nearest?lat=57.81&lon=28.33",
+        "/api/v1/interpret?q=психолог",
+    ]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"], url

@@ -15,6 +15,7 @@
 - ``search``: the search engine's derived rows and map cluster cells.
 - ``gazetteer``: towns and cities (GeoNames).
 - ``notifications``: how a person hears about their work; visitors' corrections.
+- ``coverage``: how far each town is from help (orgs.coverage).
 - ``outbox``: outgoing e-mail, sent after the transaction commits.
 - ``base``: shared validators and the timestamps.
 
@@ -47,6 +48,7 @@ from orgs.models.coalitions import (
     NetworkCoordinator,
     Recommendation,
 )
+from orgs.models.coverage import CoverageRun, CoverageTown
 from orgs.models.directory import (
     COORDINATE_DECIMALS,
     PERSONAL_SCHEMES,
@@ -102,6 +104,8 @@ __all__ = [
     "CoordinatorInvitation",
     "Correction",
     "CorrectionKind",
+    "CoverageRun",
+    "CoverageTown",
     "Decision",
     "Disclosure",
     "EditorInvitationStatus",

@@ -9,7 +9,9 @@ organisation disappears from search the moment its suspension commits.
 
 Bulk writers (the seed loader, imports, the benchmark generator) wrap their work
 in ``deferred()`` so each organisation is refreshed once at the end, or call
-``rebuild()``.
+``rebuild()``. A refresh of single organisations also updates the stored
+coverage of the towns it can affect (orgs.coverage.compute); ``refresh_many()``
+(imports) recomputes it whole.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import connection
+
+from orgs.coverage import compute as coverage
 
 _state = threading.local()
 
@@ -279,6 +283,7 @@ def refresh(organisation_ids: Iterable[int]) -> None:
 
 def _write(ids: list[int]) -> None:
     params: dict[str, Any] = {"org_ids": ids, "max_zoom": MAX_CLUSTER_ZOOM}
+    coverage.organisations_changing(ids)
     with connection.cursor() as cur:
         cur.execute(_CLUSTER_SUBTRACT, params)
         cur.execute("DELETE FROM orgs_searchentry WHERE organisation_id = ANY(%(org_ids)s)", params)
@@ -287,6 +292,7 @@ def _write(ids: list[int]) -> None:
         cur.execute(_REMOTE_ROWS, params)
         cur.execute(_CLUSTER_ADD, params)
         cur.execute(_DOCUMENT, params)
+    coverage.organisations_changed(ids)
 
 
 def withdraw(organisation_ids: Iterable[int]) -> None:
@@ -301,10 +307,12 @@ def withdraw(organisation_ids: Iterable[int]) -> None:
     if not ids:
         return
     params: dict[str, Any] = {"org_ids": ids, "max_zoom": MAX_CLUSTER_ZOOM}
+    coverage.organisations_changing(ids)
     with connection.cursor() as cur:
         cur.execute(_CLUSTER_SUBTRACT, params)
         cur.execute("DELETE FROM orgs_searchentry WHERE organisation_id = ANY(%(org_ids)s)", params)
         cur.execute("DELETE FROM orgs_remoteentry WHERE organisation_id = ANY(%(org_ids)s)", params)
+    coverage.organisations_changed(ids)
 
 
 @contextmanager
@@ -546,3 +554,5 @@ def refresh_many(organisation_ids: Iterable[int]) -> None:
             cur.execute(_CELLS_ADD)
         cur.execute(_scoped(_DOCUMENT), {})
         cur.execute(f"DROP TABLE {_SCOPE}, {_CELLS}, {_DELTA}")
+    # An import touches towns everywhere: measure them all again, in the import's transaction.
+    coverage.refresh_if_computed()

@@ -32,7 +32,9 @@ def test_the_framed_widget_reports_its_height_and_the_snippet_resizes_the_frame(
     wait_until(page, "window.heights.length > 0", timeout_s=10)
     origin, first = page.evaluate("window.heights[0]")
     assert origin == site.url.rstrip("/")
-    assert first > EMBED_HEIGHT  # on a phone the widget is taller than the default frame
+    # Before a search a phone shows the form and an empty list (the map waits
+    # behind its toggle): no taller than the default frame. The search below grows it.
+    assert first >= EMBED_HEIGHT
     box = page.locator("iframe[data-help-locator]").bounding_box()
     assert box is not None and abs(box["height"] - min(first, 4000)) <= 2
 

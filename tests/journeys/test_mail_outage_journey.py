@@ -11,6 +11,7 @@ from collections import Counter
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
@@ -135,12 +136,16 @@ def test_a_partner_signs_up_registers_and_is_published_while_mail_is_down(
     org.refresh_from_db()
     assert org.status == m.PublicationStatus.PUBLISHED
     _settle()
-    assert OutgoingEmail.objects.filter(status=OutgoingEmailStatus.QUEUED).count() == 1
+    # The decision, and the moderators' notice of the new listing (queued at registration).
+    assert OutgoingEmail.objects.filter(status=OutgoingEmailStatus.QUEUED).count() == 2
 
     # 5. Back again: the decision arrives once; nothing was sent twice.
     _deliver(smtp_sink)
-    received = smtp_sink.received()
-    assert Counter((str(msg["To"]), str(msg["Subject"])) for msg in received).most_common(1)[0][1] == 1
+    everything = smtp_sink.received()
+    assert Counter((str(msg["To"]), str(msg["Subject"])) for msg in everything).most_common(1)[0][1] == 1
+    notices = [msg for msg in everything if str(msg["To"]) == settings.COORDINATORS_EMAIL]
+    assert len(notices) == 1 and "Светлый дом" in str(notices[0]["Subject"])
+    received = [msg for msg in everything if msg not in notices]
     assert [str(msg["To"]) for msg in received] == [NEW_PARTNER, NEW_PARTNER]
     decision = received[1]
     assert "Светлый дом" in str(decision["Subject"]) and CYRILLIC.search(decision.get_content())

@@ -148,7 +148,7 @@
       kit.getJSON(config.api.interpret + "?" + p.toString(), controller.signal).then(
         function (answer) {
           if (controller !== pending) return;
-          show(answer);
+          show(answer, q);
         },
         function (err) {
           if (kit.isAbort(err) || controller !== pending) return;
@@ -158,7 +158,7 @@
       );
     }
 
-    function show(answer) {
+    function show(answer, q) {
       understood = {
         categories: answer.categories || [],
         target_groups: answer.target_groups || [],
@@ -175,7 +175,9 @@
           // same town (the most populous of that name) and whose namesakes
           // it lists itself.
           renderChips([]);
-          ui.runSearch({ place: answer.place_words.join(" ") }, { reveal: true });
+          // The link she may share holds the words as she typed them ("Углич",
+          // "юрист Углич"), which give the same search again.
+          ui.runSearch({ place: answer.place_words.join(" "), share: q }, { reveal: true });
           return;
         }
         if (answer.region_note) notes.push(el("p", { class: "note", text: answer.region_note }));

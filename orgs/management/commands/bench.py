@@ -68,6 +68,11 @@ class Command(BaseCommand):
             help="Base name of the benchmark databases (default: the product's name + '_bench'); one per size.",
         )
         parser.add_argument("--regenerate", action="store_true", help="Regenerate the data even if cached.")
+        parser.add_argument(
+            "--coverage",
+            action="store_true",
+            help="Benchmark the coverage analysis instead (orgs/bench/coverage.py): recompute, incremental, API.",
+        )
         parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: its config's).")
         parser.add_argument("--output", default="bench-results", help="Folder for the Markdown results.")
         parser.add_argument(
@@ -89,6 +94,9 @@ class Command(BaseCommand):
         except BenchRefused as exc:
             raise CommandError(str(exc)) from exc
 
+        if options["coverage"]:
+            self._coverage(sizes=sizes, names=names, seed=seed, product_db=product_db, force=options["regenerate"])
+            return
         started = dt.datetime.now(dt.UTC)
         load_before = os.getloadavg()
         results: report.Results = {}
@@ -159,6 +167,22 @@ class Command(BaseCommand):
             f"load average {load_before[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
             + (f", API server db options {options['server_db_options']!r}" if options["server_db_options"] else ""),
         )
+
+    def _coverage(self, *, sizes: list[int], names: dict[int, str], seed: int, product_db: str, force: bool) -> None:
+        from orgs.bench import coverage
+
+        for size in sizes:
+            name = names[size]
+            self.stdout.write(self.style.MIGRATE_HEADING(f"== coverage, {report.size_label(size)} locations in {name}"))
+            database.create_database(name)
+            try:
+                with database.using_database(name, product_db=product_db):
+                    database.prepare(name, verbosity=0)
+                    self._generate(size=size, seed=seed, product_db=product_db, force=force)
+                    self.stdout.write(f"prewarm: {database.prewarm()}")
+                    self.stdout.write(coverage.table(coverage.run(seed=seed)))
+            except BenchRefused as exc:
+                raise CommandError(str(exc)) from exc
 
     # --- steps --------------------------------------------------------------------------
 
