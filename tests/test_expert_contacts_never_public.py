@@ -209,7 +209,10 @@ def query_strings(tokens: list[str], *, with_tokens: bool) -> list[dict[str, str
         {"page": "2"},
     ]
     if not with_tokens:
-        return base
+        # A route with parameters is a detail page: filters and places change
+        # nothing on it, and trying each of them on every value of every
+        # parameter was two thirds of this scan's time.
+        return [{}, {"format": "json"}, {"page": "2"}, {"network": "stop-sed"}]
     return base + [{"t": t} for t in tokens] + [{"token": t} for t in tokens]
 
 

@@ -14,6 +14,7 @@ import pytest
 from django.core.management import call_command
 
 from orgs import models as m
+from tests.conftest import load_gazetteer
 from tests.journeys.conftest import JOURNEYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +30,7 @@ def test_where_psychological_help_is_missing_shows_the_map_and_the_tables(
     name: str, make_site: Any, settings: Any
 ) -> None:
     settings.LANGUAGE_CODE = "ru"
-    call_command("load_gazetteer", "--if-empty", verbosity=0)
+    load_gazetteer()
     call_command("load_seed", verbosity=0)
     # Services that cover a town keep it (their area is a protected reference).
     kept = m.Service.objects.exclude(area_place=None).values("area_place")

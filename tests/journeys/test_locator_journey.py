@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import load_gazetteer
 from tests.journeys.conftest import JOURNEYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -44,7 +45,7 @@ def test_the_pskov_mother_types_her_town_taps_the_button_and_sees_pskov_help(
     name: str, make_site: Any, settings: Any
 ) -> None:
     settings.LANGUAGE_CODE = "ru"
-    call_command("load_gazetteer", "--if-empty", verbosity=0)
+    load_gazetteer()
     call_command("load_seed", verbosity=0)
     options = VIEWPORTS[name]
     phone = bool(options.get("has_touch"))

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from tests.conftest import load_gazetteer
 from tests.journeys.conftest import JOURNEYS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -56,7 +57,7 @@ def _in_view(page: Any, selector: str) -> bool:
 @pytest.mark.parametrize("name", list(VIEWPORTS))
 def test_one_box_understands_need_and_place_and_never_guesses_a_town(name: str, make_site: Any, settings: Any) -> None:
     settings.LANGUAGE_CODE = "ru"
-    call_command("load_gazetteer", "--if-empty", verbosity=0)
+    load_gazetteer()
     call_command("load_seed", verbosity=0)
     options = VIEWPORTS[name]
     phone = bool(options.get("has_touch"))
