@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
@@ -22,7 +22,6 @@ from orgs.services.notifications import change_summary, language_of, site_url
 ORGANISATION_SUBJECT = gettext_lazy("Help Locator: %(name)s — %(status)s")
 CHANGE_SUBJECT = gettext_lazy("Help Locator: your change to %(name)s was %(decision)s")
 CLAIM_SUBJECT = gettext_lazy("Help Locator: your request to manage %(name)s was %(decision)s")
-MEMBERSHIP_SUBJECT = gettext_lazy("Help Locator: %(network)s — %(status)s")
 
 
 def _recipients(users: list[User]) -> list[tuple[str, str]]:
@@ -108,29 +107,6 @@ def claim_decided(claim: m.Claim, *, reason: str, base_url: str = "") -> None:
             "org": org,
             "approved": claim.status == m.Decision.APPROVED,
             "reason": reason,
-            **_links(org, base_url),
-        },
-    )
-
-
-def membership_decided(ms: m.Membership, *, reason: str, base_url: str = "") -> None:
-    org, network = ms.organisation, ms.network
-    base = site_url(base_url)
-    _send(
-        _owners(org),
-        subject=MEMBERSHIP_SUBJECT,
-        subject_args={"network": network.name, "status": ms.get_status_display()},
-        template="decision_membership.txt",
-        context={
-            "org": org,
-            "network": network,
-            "ms": ms,
-            "status_label": ms.get_status_display,
-            "candidate": ms.role == m.MembershipRole.CANDIDATE and ms.status == m.MembershipStatus.ACTIVE,
-            "until": _Lazy(lambda: formats.date_format(ms.until, "DATE_FORMAT") if ms.until else ""),
-            "active": ms.status == m.MembershipStatus.ACTIVE,
-            "reason": reason,
-            "network_link": f"{base}{reverse('frontend:network', args=[network.slug])}" if base else "",
             **_links(org, base_url),
         },
     )
