@@ -26,37 +26,38 @@ def loaded(gazetteer: int, db: None) -> None:
     seed_load()
 
 
-@pytest.mark.parametrize(
-    ("q", "place", "categories", "targets", "free"),
-    [
-        ("психолог Псков", PSKOV, ["psychological-help"], [], False),
-        ("юрист Углич", UGLICH, ["rights-and-legal"], [], False),
-        ("psiholog pskov", PSKOV, ["psychological-help"], [], False),
-        ("Псков психологи", PSKOV, ["psychological-help"], [], False),  # another word form
-        (
-            "бесплатный юрист для ребёнка Углич",
-            UGLICH,
-            ["rights-and-legal"],
-            ["children-sexual-violence-survivors-and-parents"],
-            True,
-        ),
-        (
-            "помощь подростку после насилия Смоленск",
-            SMOLENSK,
-            [],
-            ["children-sexual-violence-survivors-and-parents", "adults-abused-in-childhood"],
-            False,
-        ),
-        ("наркотики Екатеринбург", YEKATERINBURG, [], ["people-who-use-drugs"], False),
-        ("снижение вреда Екатеринбург", YEKATERINBURG, [], ["people-who-use-drugs"], False),
-    ],
-)
+NEED_AND_TOWN = [
+    ("психолог Псков", PSKOV, ["psychological-help"], [], False),
+    ("юрист Углич", UGLICH, ["rights-and-legal"], [], False),
+    ("psiholog pskov", PSKOV, ["psychological-help"], [], False),
+    ("Псков психологи", PSKOV, ["psychological-help"], [], False),  # another word form
+    (
+        "бесплатный юрист для ребёнка Углич",
+        UGLICH,
+        ["rights-and-legal"],
+        ["children-sexual-violence-survivors-and-parents"],
+        True,
+    ),
+    (
+        "помощь подростку после насилия Смоленск",
+        SMOLENSK,
+        [],
+        ["children-sexual-violence-survivors-and-parents", "adults-abused-in-childhood"],
+        False,
+    ),
+    ("наркотики Екатеринбург", YEKATERINBURG, [], ["people-who-use-drugs"], False),
+    ("снижение вреда Екатеринбург", YEKATERINBURG, [], ["people-who-use-drugs"], False),
+]
+
+
 @pytest.mark.usefixtures("loaded")
-def test_need_and_town_in_one_text(q: str, place: int, categories: list, targets: list, free: bool) -> None:
-    found = interpret(q=q)
-    assert found.place is not None and found.place.geonameid == place, (q, found.place)
-    assert (found.categories, found.target_groups, found.free) == (categories, targets, free)
-    assert found.did_you_mean == [] and found.unknown_words == []
+def test_need_and_town_in_one_text() -> None:
+    # One test over the cases: the seed and gazetteer set-up per case was most of this module's time.
+    for q, place, categories, targets, free in NEED_AND_TOWN:
+        found = interpret(q=q)
+        assert found.place is not None and found.place.geonameid == place, (q, found.place)
+        assert (found.categories, found.target_groups, found.free) == (categories, targets, free), q
+        assert found.did_you_mean == [] and found.unknown_words == [], q
 
 
 @pytest.mark.usefixtures("loaded")
