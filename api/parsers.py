@@ -9,6 +9,9 @@ hours), so anything past MAX_JSON_DEPTH is refused with a 400 that says so.
 
 from __future__ import annotations
 
+import io
+import re
+from itertools import accumulate
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +22,21 @@ from rest_framework.parsers import JSONParser
 MAX_JSON_DEPTH = 16
 
 JSON_TOO_DEEP = _("The JSON body is nested too deeply: at most {depth} levels of lists and objects are accepted.")
+
+
+# A JSON string (escapes included), and the brackets that remain once strings are gone.
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(_BRACKET_STEP)))
+
+
+def raw_depth_exceeds(raw: bytes, limit: int) -> bool:
+    """Whether the brackets outside strings in ``raw`` nest deeper than ``limit``,
+    read before any parsing: the json module recurses in C down to the
+    interpreter's limit, and a garbage collection that runs a finaliser down
+    there fails with a RecursionError nobody can catch."""
+    brackets = _JSON_STRING.sub(b"", raw).translate(None, delete=_NOT_BRACKETS)
+    return bool(brackets) and max(accumulate(_BRACKET_STEP[b] for b in brackets)) > limit
 
 
 def json_depth_exceeds(value: Any, limit: int) -> bool:
@@ -42,8 +60,11 @@ def json_depth_exceeds(value: Any, limit: int) -> bool:
 class SafeJSONParser(JSONParser):
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         too_deep = ParseError(str(JSON_TOO_DEEP).format(depth=MAX_JSON_DEPTH))
+        raw = stream.read() if stream is not None else b""
+        if raw_depth_exceeds(raw, MAX_JSON_DEPTH):
+            raise too_deep
         try:
-            data = super().parse(stream, media_type, parser_context)
+            data = super().parse(io.BytesIO(raw), media_type, parser_context)
         except RecursionError:
             # Deeper than the interpreter's own limit (about 1,000 levels).
             raise too_deep from None

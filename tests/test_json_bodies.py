@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from api.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH, json_depth_exceeds
+from api.parsers import JSON_TOO_DEEP, MAX_JSON_DEPTH, json_depth_exceeds, raw_depth_exceeds
 from tests import people
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +71,10 @@ def test_an_ordinary_nested_body_passes_the_depth_cap() -> None:
     registration = {"locations": [{"hours": [{"weekday": 1}]}], "area": {"coordinates": [[[[28.3, 57.8]]]]}}
     assert not json_depth_exceeds(registration, MAX_JSON_DEPTH)
     assert json_depth_exceeds([[[]]], 2) and not json_depth_exceeds([[]], 2)
+
+
+def test_the_raw_depth_check_counts_brackets_outside_strings_only() -> None:
+    assert raw_depth_exceeds(b"[[[]]]", 2) and not raw_depth_exceeds(b"[[]]", 2)
+    # Brackets inside strings, escaped quotes included, are text, not nesting.
+    assert not raw_depth_exceeds(b'{"a": "[[[[[[", "b\\"[[[[": 1}', 2)
+    assert not raw_depth_exceeds(b"", 2) and not raw_depth_exceeds(b"1", 2)
