@@ -4,6 +4,7 @@ template, and the export -> import -> export round trip."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from io import StringIO
@@ -18,6 +19,7 @@ from orgs import models as m
 from orgs.hsds import spec
 from orgs.hsds.exporter import export_directory
 from orgs.hsds.importer import ImportReport, hsds_import
+from orgs.hsds.importer.values import parse_time
 from orgs.hsds.spec import OFFICIAL_DIR
 from orgs.hsds.tabular import read_files, tables_from_files
 from orgs.seed import seed_load
@@ -613,3 +615,14 @@ def test_the_set_based_refresh_first_updates_statistics_that_predate_a_bulk_load
         search_index.analyze_understated(cursor, ["orgs_location"], 2)
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'orgs_location'")
         assert cursor.fetchone()[0] == 3
+
+
+@pytest.mark.parametrize("text", ["25:00", "24:30", "09:60", "9", "-1:00"])
+def test_unreadable_times_are_refused_not_wrapped(text):
+    with pytest.raises(ValueError, match="not a time"):
+        parse_time(text)
+
+
+def test_midnight_written_as_24_00_is_read():
+    assert parse_time("24:00") == dt.time(0, 0)
+    assert parse_time("09:30:00") == dt.time(9, 30)

@@ -129,9 +129,15 @@ def pick_address(rows: list[Row]) -> Row | None:
 
 def parse_time(text: str) -> dt.time:
     parts = text.strip().split(":")
-    if len(parts) not in (2, 3):
-        raise ValueError(text)
-    return dt.time(int(parts[0]) % 24, int(parts[1]))
+    try:
+        if len(parts) not in (2, 3):
+            raise ValueError(text)
+        hour, minute = int(parts[0]), int(parts[1])
+        # "24:00" is how schedules write closing at midnight; any other hour past 23
+        # ("25:00") is a typo, refused rather than wrapped round to the small hours.
+        return dt.time(0, 0) if (hour, minute) == (24, 0) else dt.time(hour, minute)
+    except ValueError:
+        raise ValueError(f"not a time: {text!r}") from None
 
 
 def is_free(cost: dict[str, Any]) -> bool:
