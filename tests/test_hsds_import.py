@@ -301,6 +301,7 @@ TEMPLATE = "\n".join(
         "АНО «Шаблон»,,,,,,,,,,,,,Горячая линия,hsds-child,,phone,yes,,,8-800-000-00-00,country:RU",
         "Другая НКО,,,,,,Псков,,57.9,28.4,exact,,,Юрист,no-such-category,,,,,,,",
         "Третья НКО,,,,,,Псков,,57.9,28.4,exact,Mo 25:00,,Юрист,,,,,,,,",
+        "Четвёртая НКО,,,,,,Псков,,95,28.4,exact,,,Юрист,,,,,,,,",
         "",
     ]
 )
@@ -324,7 +325,8 @@ def test_the_coalition_template_imports_valid_rows_and_reports_bad_ones(tmp_path
     lines = {(e.source.file, e.source.line): e.reason for e in report.errors}
     assert "unknown category 'no-such-category'" in lines[("coalition.csv", 5)]
     assert "hours" in lines[("coalition.csv", 6)]
-    assert len(report.errors) == 2
+    assert "latitude 95" in lines[("coalition.csv", 7)] and "out of range" in lines[("coalition.csv", 7)]
+    assert len(report.errors) == 3
     org = m.Organisation.objects.get(name="АНО «Шаблон»")
     assert org.status == "published" and org.website == "https://template.example"
     assert org.memberships.get().network.slug == "hsds-net"
@@ -340,11 +342,11 @@ def test_the_coalition_template_imports_valid_rows_and_reports_bad_ones(tmp_path
     assert shelter.point.distance(Point(28.30001, 57.80001, srid=4326)) < 1e-9
     assert shelter.public_point.distance(shelter.point) > 0.005
     assert m.SearchEntry.objects.filter(organisation=org).exists()
-    assert not m.Organisation.objects.filter(name__in=["Другая НКО", "Третья НКО"]).exists()
+    assert not m.Organisation.objects.filter(name__in=["Другая НКО", "Третья НКО", "Четвёртая НКО"]).exists()
 
     before = state()
     again = run(path, publish=True)
-    assert again.changed == 0 and len(again.errors) == 2
+    assert again.changed == 0 and len(again.errors) == 3
     assert state() == before
 
 

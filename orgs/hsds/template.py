@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from typing import Any
 
@@ -201,6 +202,18 @@ def _add_row(c: dict[str, str], src: Source, tables: Tables, lookups: _Lookups) 
                 raise TemplateRowError(f"{name}: {c[name]!r} is not a number") from None
     if ("latitude" in numbers) != ("longitude" in numbers):
         raise TemplateRowError("latitude and longitude go together: give both or neither")
+    # Out of range is a typo in the row, not a reason to fall back to the town centre
+    # and publish that as the exact place: the row stops here.
+    if "latitude" in numbers and not (
+        math.isfinite(numbers["latitude"])
+        and math.isfinite(numbers["longitude"])
+        and -90 <= numbers["latitude"] <= 90
+        and -180 <= numbers["longitude"] <= 180
+    ):
+        raise TemplateRowError(
+            f"latitude {c['latitude']} / longitude {c['longitude']}: out of range "
+            "(latitude -90 to 90, longitude -180 to 180)"
+        )
 
     org_id = c.get("organisation_id") or derived_id("template", "organisation", normalise(c["organisation_name"]))
     org: dict[str, Any] = {
