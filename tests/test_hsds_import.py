@@ -325,7 +325,7 @@ def test_the_coalition_template_imports_valid_rows_and_reports_bad_ones(tmp_path
     lines = {(e.source.file, e.source.line): e.reason for e in report.errors}
     assert "unknown category 'no-such-category'" in lines[("coalition.csv", 5)]
     assert "hours" in lines[("coalition.csv", 6)]
-    assert "latitude 95" in lines[("coalition.csv", 7)] and "out of range" in lines[("coalition.csv", 7)]
+    assert "Latitude must be between -90 and 90" in lines[("coalition.csv", 7)]
     assert len(report.errors) == 3
     org = m.Organisation.objects.get(name="АНО «Шаблон»")
     assert org.status == "published" and org.website == "https://template.example"

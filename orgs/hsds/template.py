@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import re
 from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.core.exceptions import ValidationError
 
 from orgs import models as m
 from orgs.gazetteer import normalise
 from orgs.hsds import vocab
 from orgs.hsds.tabular import Row, Source, Tables
 from orgs.hsds.vocab import derived_id
+from orgs.models.base import validate_point_in_range
 
 COLUMNS = [
     # organisation (repeat on each of its rows)
@@ -202,18 +205,13 @@ def _add_row(c: dict[str, str], src: Source, tables: Tables, lookups: _Lookups) 
                 raise TemplateRowError(f"{name}: {c[name]!r} is not a number") from None
     if ("latitude" in numbers) != ("longitude" in numbers):
         raise TemplateRowError("latitude and longitude go together: give both or neither")
-    # Out of range is a typo in the row, not a reason to fall back to the town centre
-    # and publish that as the exact place: the row stops here.
-    if "latitude" in numbers and not (
-        math.isfinite(numbers["latitude"])
-        and math.isfinite(numbers["longitude"])
-        and -90 <= numbers["latitude"] <= 90
-        and -180 <= numbers["longitude"] <= 180
-    ):
-        raise TemplateRowError(
-            f"latitude {c['latitude']} / longitude {c['longitude']}: out of range "
-            "(latitude -90 to 90, longitude -180 to 180)"
-        )
+    if "latitude" in numbers:
+        # Out of range is a typo in the row, not a reason to fall back to the town centre
+        # and publish that as the exact place: the row stops here (NaN fails the range too).
+        try:
+            validate_point_in_range(Point(numbers["longitude"], numbers["latitude"], srid=4326))
+        except ValidationError as exc:
+            raise TemplateRowError(f"latitude, longitude: {' '.join(exc.messages)}") from None
 
     org_id = c.get("organisation_id") or derived_id("template", "organisation", normalise(c["organisation_name"]))
     org: dict[str, Any] = {
